@@ -1,0 +1,17 @@
+# The README's two commands. Each is a thin target over a script in scripts/.
+.PHONY: demo test setup lint bench
+
+demo:
+	@bash scripts/demo.sh
+
+test:
+	@bash scripts/test.sh
+
+setup:
+	@bash scripts/setup.sh
+
+lint:
+	@bash scripts/lint.sh
+
+bench:
+	@.venv/bin/python scripts/bench_legislators.py

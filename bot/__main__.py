@@ -1,0 +1,5 @@
+"""``python -m bot``: the same as the ``reachout`` command."""
+
+from bot.cli import run
+
+run()

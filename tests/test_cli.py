@@ -1,0 +1,119 @@
+"""The CLI edge: help, exit codes, errors as one line and a hint, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.conftest import PROJECT_ROOT
+
+
+def run(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    runner = CliRunner()
+    result = runner.invoke(main, args, env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def run_process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ...` in a real process (the real exit code and streams)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_config_show_masks_secrets_and_names_sources() -> None:
+    """`config show` prints each setting with its source and never a secret's value."""
+    code, out, _ = run(
+        ["config", "show"],
+        env={"X_CONSUMER_KEY": "s3cret-value-xyz", "REACHOUT_DB": "/tmp/reachout-test.db"},
+    )
+    assert 0 == code
+    assert "s3cret-value-xyz" not in out
+    assert "X_CONSUMER_KEY" in out and "********" in out
+    assert "/tmp/reachout-test.db  [environment REACHOUT_DB]" in out
+    assert "[config/settings.yaml:" in out or "settings.yaml:" in out
+
+
+def test_config_show_json_is_machine_readable() -> None:
+    """`config show --format json` is one JSON document with value, source and variable."""
+    code, out, _ = run(
+        ["config", "show", "--format", "json"], env={"X_BEARER_TOKEN": "bearer-secret"}
+    )
+    data = json.loads(out)
+    assert 0 == code
+    assert "REACHOUT_CAPS_POSTS_PER_DAY" == data["settings"]["caps.posts_per_day"]["env"]
+    assert "********" == data["secrets"]["X_BEARER_TOKEN"]["value"]
+    assert "bearer-secret" not in out
+
+
+def test_bad_settings_file_exits_2_without_traceback(tmp_path: Path) -> None:
+    """A mistyped settings key prints file:line:column and a hint, exit code 2."""
+    bad = tmp_path / "settings.yaml"
+    bad.write_text("caps:\n  posts_per_dya: 4\n", encoding="utf-8")
+    proc = run_process("--settings", str(bad), "config", "show")
+    assert 2 == proc.returncode
+    assert "settings.yaml:2:3: 'posts_per_dya' is not a field" in proc.stderr
+    assert "did you mean 'posts_per_day'" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_debug_flag_shows_the_traceback(tmp_path: Path) -> None:
+    """--debug adds the traceback for whoever has to debug it."""
+    bad = tmp_path / "settings.yaml"
+    bad.write_text("backend: prod\n", encoding="utf-8")
+    proc = run_process("--debug", "--settings", str(bad), "config", "show")
+    assert 2 == proc.returncode
+    assert "Traceback" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["--help"], 0),
+        (["--version"], 0),
+        (["no-such-command"], 2),
+        (["config", "show", "--format", "xml"], 2),
+    ],
+    ids=["help", "version", "unknown-command", "bad-choice"],
+)
+def test_exit_codes(args: list[str], code: int) -> None:
+    """0 for success, 2 for usage errors, from the real process."""
+    proc = run_process(*args)
+    assert code == proc.returncode
+    assert "Traceback" not in proc.stderr
+
+
+def _commands(group: object, prefix: str = "") -> list[str]:
+    import click
+
+    assert isinstance(group, click.Group)
+    names: list[str] = []
+    for name, command in sorted(group.commands.items()):
+        full = f"{prefix}{name}"
+        if isinstance(command, click.Group):
+            names.extend(_commands(command, full + " "))
+        else:
+            names.append(full)
+    return names
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    """Each command documents itself and appears in the README (as sqlite-utils does)."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    for name in _commands(main):
+        code, out, _ = run([*name.split(), "--help"])
+        assert 0 == code, name
+        assert "Usage:" in out
+        assert f"reachout {name}" in readme, f"`reachout {name}` is not in README.md"
