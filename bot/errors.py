@@ -139,15 +139,24 @@ class XRejected(XError):
         status: the HTTP status code.
         messages: X's own error messages.
         duplicate: True when X refused a post as duplicate content.
+        mention_refused: True when X refused a post for its @mentions or as a reply or
+            quote it does not allow (tagged posting should stop).
     """
 
     def __init__(
-        self, status: int, messages: list[str], *, duplicate: bool = False, hint: str = ""
+        self,
+        status: int,
+        messages: list[str],
+        *,
+        duplicate: bool = False,
+        hint: str = "",
+        mention_refused: bool = False,
     ) -> None:
         super().__init__(f"X refused the request ({status}): {'; '.join(messages)}", hint)
         self.status = status
         self.messages = messages
         self.duplicate = duplicate
+        self.mention_refused = mention_refused
 
 
 class XUnavailable(XError):

@@ -27,6 +27,7 @@ LAYERS: dict[str, float] = {
     "settings": 2,
     "compose": 3,
     "store": 3,
+    "x_models": 1,
     "x_client": 3,
     "testing": 3.5,
     "sandbox": 3.5,
