@@ -225,10 +225,10 @@ def _read_file(path: Path, display: str) -> tuple[dict[str, tuple[Any, str]], li
         elif kind is float:
             value = reader.number(node, name)
         elif kind is Path:
-            text = reader.text(node, name)
+            text = reader.text(node, name, free_text=False)
             value = None if text is None else (PROJECT_ROOT / text).resolve()
         else:
-            value = reader.text(node, name)
+            value = reader.text(node, name, free_text=False)
             if value is not None and name in _CHOICES and value not in _CHOICES[name]:
                 reader.problem(
                     node, f"{name} must be one of {', '.join(_CHOICES[name])}, not {value!r}"

@@ -135,44 +135,41 @@ def _scan_characters(text: str, file: str) -> list[Problem]:
     return problems
 
 
-# PyYAML's syntax messages (by a phrase they contain) → (what is wrong, how to fix it).
-_SYNTAX_MESSAGES = (
-    (
-        "cannot start any token@",
-        "a value cannot start with '@'",
-        "put it in quotes, e.g. '@SenSmith'",
-    ),
-    (
-        "cannot start any token",
-        "a value cannot start with {char!r}",
-        "put the whole text in quotes",
-    ),
-    ("tag", "a value cannot start with {char!r}", "put the whole text in quotes"),
-    (
-        "mapping values are not allowed",
-        "text contains ': ' (colon and space)",
-        'put the whole text in quotes, e.g. "Reminder: call today"',
-    ),
-    (
-        "expected <block end>",
-        "unexpected text here: this line does not line up with the ones above",
-        "check the indentation (same number of spaces for items at the same level); "
-        'a quoted text must be quoted entirely, e.g. "Don\'t wait"',
-    ),
-    ("expected ',' or ']'", "unexpected text inside [ ]", "check the brackets and quotes"),
-    (
-        "sequence entries are not allowed",
-        "a list item ('- ') is not allowed here",
-        "check the indentation, or put text that starts with '-' in quotes",
-    ),
-    (
-        "block sequence",
-        "a list item ('- ') is not allowed here",
-        "check the indentation, or put text that starts with '-' in quotes",
-    ),
-    ("alias", "'*' or '&' cannot start a value", "put the whole text in quotes"),
-    ("anchor", "'*' or '&' cannot start a value", "put the whole text in quotes"),
+# A value that starts with '[' or '{' after "key: " or "- " (YAML reads a list or mapping).
+_FLOW_START = re.compile(r"\s*(?:-\s+)?(?:[\w.-]+:\s+)?[\[{]")
+_FLOW_TEXT = (
+    "a value starting with '[' or '{' is read as a list or mapping, not text",
+    'put the whole text in quotes, e.g. "[URGENT] Call today"',
 )
+_BLOCK_TEXT = (
+    "text after '|' or '>' must start on the next line",
+    "put the text on the lines below, indented; or quote it on this line instead",
+)
+_STAR = ("'*' or '&' cannot start a value", "put the whole text in quotes")
+
+# PyYAML's syntax messages (by a phrase they contain) → (what is wrong, how to fix it).
+_QUOTE = "put the whole text in quotes"
+_LIST_ITEM = (
+    "a list item ('- ') is not allowed here",
+    "check the indentation, or put text that starts with '-' in quotes",
+)
+# fmt: off
+_SYNTAX_MESSAGES = (
+    ("cannot start any token@", "a value cannot start with '@'", "put it in quotes: '@SenSmith'"),
+    ("cannot start any token", "a value cannot start with {char!r}", _QUOTE),
+    ("tag", "a value cannot start with {char!r}", _QUOTE),
+    ("mapping values are not allowed", "text contains ': ' (colon and space)",
+     _QUOTE + ', e.g. "Reminder: call today"'),
+    ("expected <block end>", "unexpected text here: this line does not line up with the ones "
+     "above", "check the indentation (same number of spaces for items at the same level); "
+     "a quoted text must be quoted entirely, e.g. \"Don't wait\""),
+    ("expected ',' or ']'", "unexpected text inside [ ]", "check the brackets and quotes"),
+    ("sequence entries are not allowed", *_LIST_ITEM),
+    ("block sequence", *_LIST_ITEM),
+    ("alias", *_STAR),
+    ("anchor", *_STAR),
+)
+# fmt: on
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
@@ -183,6 +180,14 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
     line_text = lines[line - 1] if 0 < line <= len(lines) else ""
     char = line_text[column - 1 : column] if column else ""
     problem = (exc.problem or "") + ("@" if char == "@" else "")
+    context, where = exc.context or "", exc.context_mark
+    if where and "block scalar" in context:  # text on the same line as '|' or '>'
+        return Problem(file, where.line + 1, where.column + 1, _BLOCK_TEXT[0], _BLOCK_TEXT[1])
+    if where and ("alias" in context or "anchor" in context):  # *text or &text: at the '*'
+        return Problem(file, where.line + 1, where.column + 1, _STAR[0], _STAR[1])
+    flow = _FLOW_START.match(line_text)
+    if "expected <block end>" in problem and flow and flow.end() < column:  # [text] more text
+        return Problem(file, line, flow.end(), _FLOW_TEXT[0], _FLOW_TEXT[1])
     for phrase, message, hint in _SYNTAX_MESSAGES:
         if phrase in problem:
             return Problem(file, line, column, message.format(char=char), hint)
@@ -400,15 +405,27 @@ class Reader:
         self.problem(node, f"{what} must be a single value, not a list or mapping")
         return None
 
-    def text(self, node: Node, what: str, *, allow_empty: bool = False) -> str | None:
-        """Return text exactly as written, refusing text that YAML cut at ' #'."""
+    def text(
+        self, node: Node, what: str, *, allow_empty: bool = False, free_text: bool = True
+    ) -> str | None:
+        """Return text exactly as written.
+
+        Args:
+            node: the value's node.
+            what: how to name it in messages.
+            allow_empty: accept an empty value.
+            free_text: the value is prose that may hold '#' (a post, a name): an unquoted
+                value followed by ' #' on its line is refused as cut, since YAML reads the
+                rest as a comment. Pass False for paths, handles and words, where a trailing
+                comment is just a comment.
+        """
         value = self.scalar(node, what)
         if value is None:
             return None
-        if isinstance(node, ScalarNode) and is_plain(node):
+        if free_text and isinstance(node, ScalarNode) and is_plain(node):
             end_line = node.end_mark.line + 1
             rest = self.source.line_text(end_line)[node.end_mark.column :]
-            if _COMMENT_START.match(rest) or (value == "" and rest.lstrip().startswith("#")):
+            if re.match(r"\s+#", rest) or (value == "" and rest.lstrip().startswith("#")):
                 hash_column = node.end_mark.column + rest.index("#") + 1
                 self.problems.append(
                     Problem(

@@ -141,3 +141,24 @@ def test_all_mapping_problems_are_collected() -> None:
         (2, 1, "'a' appears twice in thing (first on line 1)"),
         (3, 1, "'bb' is not a field of thing"),
     ] == messages
+
+
+@pytest.mark.parametrize(
+    ("line", "column"),
+    [(b"t: Call now   #Tag today\n", 15), (b"t: Call now #Tag\n", 13), (b"t: #Tag now\n", 4)],
+    ids=["many-spaces", "one-space", "whole-value"],
+)
+def test_free_text_cut_by_a_comment_is_refused(line: bytes, column: int) -> None:
+    """Unquoted prose followed by ' #' (any number of spaces) is reported at the '#'."""
+    reader = yamlsource.Reader(load(line))
+    entries = reader.mapping(reader.source.root, "f", ["t"])
+    assert reader.text(entries["t"][1], "t") is None
+    assert [(1, column)] == [(p.line, p.column) for p in reader.problems]
+
+
+def test_a_comment_after_a_word_value_is_just_a_comment() -> None:
+    """For paths, handles and words, free_text=False keeps the value and ignores the comment."""
+    reader = yamlsource.Reader(load(b"p: var/x.db  # the database\n"))
+    entries = reader.mapping(reader.source.root, "f", ["p"])
+    assert "var/x.db" == reader.text(entries["p"][1], "p", free_text=False)
+    assert [] == reader.problems
