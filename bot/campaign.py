@@ -138,6 +138,9 @@ class PostSpec:
         weekdays: Monday=0 … Sunday=6 for a repeating post.
         first_day, last_day: a repeating post's range, inclusive.
         tagging, late_ok: the effective values (the post's own, else the defaults).
+        stagger: with ``for_each``, the time between consecutive posts of one expansion.
+        intent_text: the template of the supporter's post behind ``{{ intent_url }}``;
+            intent_text_at: 1-based (line, column) of its first character.
         line, column: 1-based position of the entry; text_line, text_column: of the text's
             first character, so template errors can point into the file.
         positions: 1-based (line, column) of each value written, by key; list items as
@@ -154,6 +157,9 @@ class PostSpec:
     last_day: Day | None = None
     except_dates: frozenset[Day] = frozenset()
     for_each: str | None = None
+    stagger: timedelta = timedelta(minutes=5)
+    intent_text: str | None = None
+    intent_text_at: Position = (0, 0)
     targets: Targets | None = None
     tagging: Tagging = "none"
     approved_by: str | None = None
@@ -431,6 +437,8 @@ class _Loader:
         values.setdefault("late_ok", defaults.late_ok)
         line, column = yamlsource.position(item)
         text_line, text_column = schema.text_start(nodes["text"], self.reader)
+        if "intent_text" in nodes:
+            values["intent_text_at"] = schema.text_start(nodes["intent_text"], self.reader)
         return PostSpec(
             **values, line=line, column=column, text_line=text_line, text_column=text_column
         )

@@ -14,34 +14,18 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
 from bot import __version__
+from bot.cli_context import AppContext
+from bot.cli_legislators import legislators
 from bot.errors import BotError, SourceError
-from bot.settings import SECRET_NAMES, Settings, env_name, load_secrets, load_settings
+from bot.settings import SECRET_NAMES, env_name, load_secrets
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-
-
-@dataclass
-class AppContext:
-    """What every command shares: the environment and the settings, loaded on first use."""
-
-    environ: dict[str, str]
-    settings_file: Path | None = None
-    debug: bool = False
-    _settings: Settings | None = field(default=None, repr=False)
-
-    @property
-    def settings(self) -> Settings:
-        """The effective settings (raises ConfigError on a bad settings file)."""
-        if self._settings is None:
-            self._settings = load_settings(self.settings_file, self.environ)
-        return self._settings
 
 
 def report_error(error: BotError) -> None:
@@ -155,6 +139,9 @@ def config_show(app: AppContext, fmt: str) -> None:
     click.echo("secrets (environment only, never shown):")
     for name, value, source in secret_rows:
         click.echo(f"  {name:<{width}}  {value or '(not set)'}  [{source}]")
+
+
+main.add_command(legislators)
 
 
 def run(argv: Sequence[str] | None = None) -> None:
