@@ -1,16 +1,13 @@
 """Weighted length and entity extraction for X posts, per twitter-text v3.
 
-X does not count characters: it counts *weighted length* (twitter-text v3). After NFC
-normalisation each code point weighs by the ranges in ``data/twitter-text-v3.json`` (weight
-100 counts 1: most Latin text; the default 200 counts 2: CJK and most other scripts), any emoji
-sequence counts 2 however many code points it has, and any URL counts 23 (the length of the
-t.co link X replaces it with). A post may weigh at most 280.
+X counts *weighted length*: after NFC normalisation each code point weighs by the ranges in
+``data/twitter-text-v3.json`` (most Latin text 1, CJK and most other scripts 2), any emoji
+sequence 2, and any URL 23 (the length of its t.co link). A post may weigh at most 280.
 
-The rules and data are ported from twitter/twitter-text (Apache-2.0, Copyright Twitter, Inc.):
-the v3 config, the TLD lists (``data/twitter-text-tlds.json``) and the URL, mention and hashtag
-patterns. Emoji sequences are recognised with the ``emoji`` package's RGI data, which is newer
-than twitter-text's own emoji table. The module is pure: it reads only its packaged data, once,
-at import.
+Ported from twitter/twitter-text (Apache-2.0, Copyright Twitter, Inc.): the v3 config, the TLD
+lists (``data/twitter-text-tlds.json``) and the URL, mention and hashtag patterns. Emoji
+sequences come from the ``emoji`` package's RGI data, newer than twitter-text's own table.
+Pure: the packaged data is read once, at import.
 """
 
 from __future__ import annotations
@@ -80,10 +77,9 @@ class ParsedPost:
 
     Attributes:
         weighted_length: Weighted length of the text.
-        valid: Whether X would accept the text: not empty nor only whitespace, at most
-            ``max_weighted_length``, and free of the characters twitter-text deems invalid
-            (U+FFFE, U+FEFF, U+FFFF). twitter-text itself accepts whitespace-only text; X does
-            not, so neither do we.
+        valid: Whether X would accept the text: at most ``max_weighted_length``, without
+            U+FFFE, U+FEFF or U+FFFF, and neither empty nor only whitespace (twitter-text
+            accepts whitespace-only text; X does not).
         permillage: Weighted length per thousand of the maximum (1000 is exactly full).
         valid_range_start: Start of the leading part that fits (always 0).
         valid_range_end: Last UTF-16 index of the leading part that fits and is valid.
@@ -101,7 +97,7 @@ class ParsedPost:
 
 
 def _read_data(name: str) -> str:
-    return resources.files("bot").joinpath("data", name).read_text(encoding="utf-8")
+    return resources.files("bot.data").joinpath(name).read_text(encoding="utf-8")
 
 
 def _load_config() -> TextConfig:
@@ -140,66 +136,53 @@ _HASH_SIGNS = "#\uff03"
 _TLDS = json.loads(_read_data("twitter-text-tlds.json"))
 
 
-def _trie_pattern(words: list[str]) -> str:
-    """Return a pattern matching any of ``words``, longest first, as a prefix trie.
-
-    Equivalent to upstream's reverse-sorted alternation, but cheap to retry while backtracking.
-    """
+def _tld_pattern(tlds: list[str]) -> str:
+    # A prefix trie, longest match first: upstream's reverse-sorted alternation of ~1,600 TLDs
+    # matches the same, but is slow to retry at every backtracking step.
     root: dict[str, dict[str, Any]] = {}
-    for word in words:
+    for tld in tlds:
         node = root
-        for char in word:
+        for char in tld:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def build(node: dict[str, dict[str, Any]]) -> str:
-        branches = [regex.escape(char) + build(child) for char, child in node.items() if char]
+    def trie(node: dict[str, dict[str, Any]]) -> str:
+        branches = [regex.escape(char) + trie(child) for char, child in node.items() if char]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
         return "(?:" + body + ")?" if "" in node else body
 
-    return build(root)
-
-
-def _tld_pattern(tlds: list[str]) -> str:
-    return "(?:" + _trie_pattern(tlds) + r"(?=[^a-z0-9@+\-]|$))"
+    return "(?:" + trie(root) + r"(?=[^a-z0-9@+\-]|$))"
 
 
 _GTLD = _tld_pattern(_TLDS["generic"])
 _CCTLD = _tld_pattern(_TLDS["country"])
 _URL_CHARS = "a-z0-9" + _LATIN_ACCENTS
 _URL_CHAR = "[" + _URL_CHARS + "]"
-_SUBDOMAIN = "(?>(?:" + _URL_CHAR + "[" + _URL_CHARS + r"\-_]*)?" + _URL_CHAR + r"\.)"
-_DOMAIN_NAME = "(?:(?:" + _URL_CHAR + "[" + _URL_CHARS + r"\-]*)?" + _URL_CHAR + r"\.)"
-_UNICODE_CHAR = (
-    r"[^\-_!\"#$%&'()*+,./:;<=>?@\[\]^`{|}~\t-\r"
-    + _SEPARATORS
-    + "\u2000-\u206f"  # General Punctuation
-    + _INVALID_CHARS
-    + _DIRECTIONAL_CHARS
-    + "]"
+# A label starts and ends with a URL character. Upstream spells that (?:C[C-]*)?C\. and so
+# backtracks through every run of label characters; the atomic run plus a look back at its
+# last character accepts the same labels in one pass.
+_SUBDOMAIN = "(?:" + _URL_CHAR + "(?>[" + _URL_CHARS + r"\-_]*)(?<=" + _URL_CHAR + r")\.)"
+_DOMAIN_NAME = "(?:" + _URL_CHAR + "(?>[" + _URL_CHARS + r"\-]*)(?<=" + _URL_CHAR + r")\.)"
+_UNICODE_CHAR = (  # neither ASCII punctuation, space, General Punctuation nor invalid
+    rf"[^\-_!\"#$%&'()*+,./:;<=>?@\[\]^`{{|}}~\t-\r{_SEPARATORS}"
+    f"\u2000-\u206f{_INVALID_CHARS}{_DIRECTIONAL_CHARS}]"
 )
-_UNICODE_DOMAIN_NAME = (
-    "(?:(?:" + _UNICODE_CHAR + "(?:" + _UNICODE_CHAR + r"|\-)*)?" + _UNICODE_CHAR + r"\.)"
-)
+_UNICODE_DOMAIN_NAME = rf"(?:{_UNICODE_CHAR}(?>(?:{_UNICODE_CHAR}|\-)*)(?<={_UNICODE_CHAR})\.)"
+_TLD = f"(?:{_GTLD}|{_CCTLD})"
 _DOMAIN = (
     # At most 127 labels (RFC 1035); upstream has no bound and so goes quadratic on "a.a.a.…".
-    "(?:" + _SUBDOMAIN + "{0,125}" + _DOMAIN_NAME + "(?:" + _GTLD + "|" + _CCTLD + r"|xn--[\-0-9a-z]+))"
-    "|(?:(?<=https?://)(?:(?:" + _DOMAIN_NAME + _CCTLD + ")"
-    "|(?:" + _UNICODE_DOMAIN_NAME + "(?:" + _GTLD + "|" + _CCTLD + "))))"
-    "|(?:" + _DOMAIN_NAME + _CCTLD + "(?=/))"
+    rf"(?:{_SUBDOMAIN}{{0,125}}{_DOMAIN_NAME}(?:{_TLD}|xn--[\-0-9a-z]+))"
+    f"|(?:(?<=https?://)(?:{_DOMAIN_NAME}{_CCTLD}|{_UNICODE_DOMAIN_NAME}{_TLD}))"
+    f"|(?:{_DOMAIN_NAME}{_CCTLD}(?=/))"
 )
-_PATH_CHAR = "[a-z0-9!*';:=+,.$/%#\\[\\]\\-\u2013_~|&@" + _LATIN_ACCENTS + _CYRILLIC + "]"
-_BALANCED_PARENS = (
-    r"\((?:" + _PATH_CHAR + "+|(?:" + _PATH_CHAR + r"*\(" + _PATH_CHAR + r"+\)"
-    + _PATH_CHAR + r"*))\)"
-)
+_PATH_CHAR = f"[a-z0-9!*';:=+,.$/%#\\[\\]\\-\u2013_~|&@{_LATIN_ACCENTS}{_CYRILLIC}]"
+_BALANCED_PARENS = rf"\((?:{_PATH_CHAR}+|(?:{_PATH_CHAR}*\({_PATH_CHAR}+\){_PATH_CHAR}*))\)"
 # As upstream, the ending alternation is deliberately not grouped: it splits the whole branch.
-_PATH_ENDING = r"[a-z0-9=_#/\-+" + _LATIN_ACCENTS + _CYRILLIC + "]|(?:" + _BALANCED_PARENS + ")"
+_PATH_ENDING = rf"[a-z0-9=_#/\-+{_LATIN_ACCENTS}{_CYRILLIC}]|(?:{_BALANCED_PARENS})"
 _PATH = (
-    "(?:(?:" + _PATH_CHAR + "*(?:" + _BALANCED_PARENS + _PATH_CHAR + "*)*" + _PATH_ENDING + ")"
-    "|(?:@" + _PATH_CHAR + "+/))"
+    f"(?:(?:{_PATH_CHAR}*(?:{_BALANCED_PARENS}{_PATH_CHAR}*)*{_PATH_ENDING})|(?:@{_PATH_CHAR}+/))"
 )
 _QUERY_CHARS = r"[a-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@]"
 _QUERY_ENDING = r"[a-z0-9\-_&=#/]"
@@ -235,8 +218,8 @@ _MENTION_INVALID_END = regex.compile("[" + _AT_SIGNS + _LATIN_ACCENTS + "]|://")
 _HASHTAG_LETTERS = r"\p{L}\p{M}" + "\uf870-\uf87f\uf882\uf884-\uf89f\uf8b8\uf8c1-\uf8d6"
 _HASHTAG_ALNUM = (
     _HASHTAG_LETTERS
-    + r"\p{Nd}_"
-    + "\u200c\u200d\ua67e\u05be\u05f3\u05f4\uff5e\u301c\u309b\u309c\u30a0\u30fb\u3003\u0f0b\u0f0c\u00b7"
+    + r"\p{Nd}_\u200c\u200d\ua67e\u05be\u05f3\u05f4\uff5e\u301c\u309b\u309c\u30a0"
+    + r"\u30fb\u3003\u0f0b\u0f0c\u00b7"
 )
 _HASHTAG_RE = regex.compile(
     "(?:^|\ufe0e|\ufe0f|[^&" + _HASHTAG_ALNUM + "])"
@@ -316,11 +299,8 @@ def parse_post(text: str, config: TextConfig = V3_CONFIG) -> ParsedPost:
     """
     normalized = unicodedata.normalize("NFC", text)
     url_ends = {e.start: e.end for e in _url_entities(normalized)}
-    emoji_ends = (
-        {e["match_start"]: e["match_end"] for e in emoji.emoji_list(normalized)}
-        if config.emoji_parsing_enabled
-        else {}
-    )
+    emojis = emoji.emoji_list(normalized) if config.emoji_parsing_enabled else []
+    emoji_ends = {e["match_start"]: e["match_end"] for e in emojis}
     max_scaled = config.max_weighted_length * config.scale
     scaled = 0
     valid = True
