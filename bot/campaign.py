@@ -145,6 +145,8 @@ class PostSpec:
             first character, so template errors can point into the file.
         positions: 1-based (line, column) of each value written, by key; list items as
             ``"except[0]"`` and ``"targets.states[1]"``.
+        spans: first and last 1-based file line of ``text`` and ``intent_text``, so template
+            errors can be located in folded text too.
     """
 
     id: str
@@ -170,6 +172,7 @@ class PostSpec:
     text_line: int = 0
     text_column: int = 0
     positions: Mapping[str, Position] = field(default_factory=dict, compare=False)
+    spans: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
 
     def days(self) -> list[Day]:
         """Return the local days the post goes out on, in order."""
@@ -215,6 +218,7 @@ class Calendar:
         warnings: problems that do not stop the calendar (a post outside the recess, ...).
         schedule: every occurrence, disabled posts included, by at_utc then file order;
             query it with :func:`occurrences`.
+        lines: the file's text lines, for locating problems found later (templates).
     """
 
     file: str
@@ -223,6 +227,7 @@ class Calendar:
     posts: tuple[PostSpec, ...]
     warnings: tuple[Problem, ...] = ()
     schedule: tuple[Occurrence, ...] = field(default=(), repr=False, compare=False)
+    lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def post(self, post_id: str) -> PostSpec | None:
         """Return the post with this id, or None."""
@@ -354,7 +359,10 @@ class _Loader:
         if defaults.caps.posts_per_day is not None:
             self.caps_warning(schedule, defaults.caps.posts_per_day, nodes["defaults"])
         warnings = tuple(sorted(self.warnings, key=lambda p: (p.line, p.column)))
-        return Calendar(self.source.file, campaign, defaults, tuple(posts), warnings, schedule)
+        lines = tuple(self.source.text.splitlines())
+        return Calendar(
+            self.source.file, campaign, defaults, tuple(posts), warnings, schedule, lines
+        )
 
     def items(self, node: Node | None, key: str, limit: int) -> list[Node]:
         """Return a list's items, reporting an empty list and (at once) one over the limit."""
@@ -439,6 +447,11 @@ class _Loader:
         text_line, text_column = schema.text_start(nodes["text"], self.reader)
         if "intent_text" in nodes:
             values["intent_text_at"] = schema.text_start(nodes["intent_text"], self.reader)
+        values["spans"] = {
+            k: (n.start_mark.line + 1, n.end_mark.line + 1)
+            for k, n in nodes.items()
+            if k in ("text", "intent_text")
+        }
         return PostSpec(
             **values, line=line, column=column, text_line=text_line, text_column=text_column
         )

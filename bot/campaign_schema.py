@@ -357,8 +357,9 @@ POST_FIELDS = (
     Field("text", "text", "The post, a Jinja2 template: {{ hashtag }} ...", req=True),
     Field("intent_text", "text", "The supporter's own post behind {{ intent_url }} (a template)."),
     Field("for_each", "choice", "One post per state (directory order).", choices=("state",)),
-    Field("stagger", "duration", "for_each: time between the posts of one expansion.",
-          default="5m"),
+    Field(
+        "stagger", "duration", "for_each: time between the posts of one expansion.", default="5m"
+    ),
     Field("targets", "section", "Which legislators the post is about.", fields=TARGETS_FIELDS),
     Field("tagging", "choice", "Overrides defaults.tagging.", choices=TAGGING_LEVELS),
     Field("approved_by", "text", "Who approved @-tagging (needed with tagging: approved)."),

@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from bot import __version__
+from bot.cli_calendar import cost, preview, validate
 from bot.cli_context import AppContext
 from bot.cli_legislators import legislators
 from bot.errors import BotError, SourceError
@@ -142,6 +143,8 @@ def config_show(app: AppContext, fmt: str) -> None:
 
 
 main.add_command(legislators)
+for _command in (validate, preview, cost):
+    main.add_command(_command)
 
 
 def run(argv: Sequence[str] | None = None) -> None:

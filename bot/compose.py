@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.campaign import Calendar, Occurrence, PostSpec, Targets, occurrences
@@ -48,9 +49,18 @@ _STATES = (
     "VI=U.S._Virgin_Islands"
 )
 STATE_NAMES = {c: n.replace("_", " ") for c, n in (p.split("=") for p in _STATES.split())}
+_EMPTY = {
+    "names": "the post has no targets",
+    "handles": "no target has an X handle, so the supporter's post tags nobody",
+    "state": "the targets are in several states (use for_each: state) or none",
+    "state_name": "the targets are in several states (use for_each: state) or none",
+    "district": "the targets are not all in one House district",
+    "committee": "targets names no committee",
+    "phones": "no target has an office phone in the directory",
+}
 VARIABLES = (
     "hashtag", "names", "handles", "state", "state_name", "district", "chamber", "committee",
-    "count", "intent_url", "date", "week",
+    "count", "intent_url", "date", "week", "phones",
 )  # fmt: skip
 
 
@@ -184,6 +194,7 @@ class _Composer:
         self.policy = policy
         self.env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
         self.templates: dict[tuple[str, str], jinja2.Template | None] = {}
+        self.used: dict[tuple[str, str], set[str]] = {}
         self.problems: dict[tuple[int, int, str], Problem] = {}
         self.warnings: dict[tuple[int, int, str], Problem] = {}
         self.state_order = {
@@ -205,11 +216,12 @@ class _Composer:
                 else (post.intent_text or "", post.intent_text_at)
             )
             try:
+                self.used[post.id, which] = meta.find_undeclared_variables(self.env.parse(source))
                 self.templates[post.id, which] = self.env.from_string(source)
             except jinja2.TemplateSyntaxError as exc:
                 self.templates[post.id, which] = None
                 self.problem(
-                    (at[0] + (exc.lineno or 1) - 1, at[1] if exc.lineno == 1 else 1),
+                    (at[0] + (exc.lineno or 1) - 1, at[1]),
                     f"post '{post.id}': the {which} template is broken: {exc.message}",
                     "variables are written {{ name }}; see docs/calendar.md",
                 )
@@ -219,17 +231,25 @@ class _Composer:
         compiled = self.template(post, which)
         if compiled is None:
             return None
-        source, at = (
-            (post.text, (post.text_line, post.text_column))
-            if which == "text"
-            else (post.intent_text or "", post.intent_text_at)
-        )
+        at = (post.text_line, post.text_column) if which == "text" else post.intent_text_at
+        for var in sorted(self.used.get((post.id, which), ())):
+            value = variables.get(var)
+            if isinstance(value, str) and not value:
+                where = self.find_variable(post, which, var, at)
+                group = f" for {variables['state']}" if variables.get("state") else ""
+                message = f"post '{post.id}'{group}: {{{{ {var} }}}} is empty: {_EMPTY[var]}"
+                self.problem(
+                    where,
+                    message,
+                    "narrow the targets or remove the variable",
+                    warn=var == "handles",
+                )
         try:
             return unicodedata.normalize("NFC", compiled.render(variables).strip())
         except jinja2.UndefinedError as exc:
             name = re.search(r"'(\w+)' is undefined", str(exc))
             var = name.group(1) if name else "?"
-            line, column = _find_variable(source, var, at)
+            line, column = self.find_variable(post, which, var, at)
             if var == "handles":
                 hint = (
                     "@handles may appear only with tagging: approved; use intent_text and "
@@ -242,9 +262,25 @@ class _Composer:
             self.problem(
                 (line, column), f"post '{post.id}': unknown variable {{{{ {var} }}}}", hint
             )
-        except jinja2.TemplateError as exc:  # sandbox refusals, bad filters
+        except Exception as exc:  # sandbox refusals, bad filters, 1 / 0: the template's fault
             self.problem(at, f"post '{post.id}': the {which} template failed: {exc}")
         return None
+
+    def find_variable(
+        self, post: PostSpec, which: str, name: str, at: tuple[int, int]
+    ) -> tuple[int, int]:
+        """Locate ``{{ name`` in the calendar file, within the lines of the post's template."""
+        first, last = post.spans.get(which, (at[0], at[0]))
+        pattern = re.compile(r"\{\{-?\s*" + re.escape(name) + r"\b")
+        for number in range(first, last + 1):
+            found = (
+                pattern.search(self.calendar.lines[number - 1])
+                if number <= len(self.calendar.lines)
+                else None
+            )
+            if found:
+                return number, found.start() + 1
+        return at
 
     def groups(self, occurrence: Occurrence) -> list[tuple[str, tuple[Legislator, ...]]]:
         post = occurrence.post
@@ -348,6 +384,7 @@ class _Composer:
             else "Congress",
             "committee": committee,
             "count": len(members),
+            "phones": human_list([m.phone for m in members if m.phone]),
             "date": f"{local_at:%A}, {local_at:%B} {local_at.day}",
             "week": self.recess_week(local_at.date()),
         }
@@ -361,9 +398,10 @@ class _Composer:
 
     def check_length(self, post: PostSpec, text: str, local_at: datetime, what: str) -> int:
         length = weighted_length(text)
+        at = (post.text_line, post.text_column) if what == "the post" else post.intent_text_at
         if length > MAX_WEIGHTED_LENGTH:
             self.problem(
-                (post.text_line, post.text_column),
+                at,
                 f"post '{post.id}' on {local_at:%Y-%m-%d %H:%M}: {what} is {length} "
                 f"weighted characters, over X's {MAX_WEIGHTED_LENGTH}",
                 f"shorten it by {length - MAX_WEIGHTED_LENGTH} (a link counts 23, an emoji 2)",
@@ -397,15 +435,6 @@ class _Composer:
         return tuple(dict.fromkeys(by_handle[h].bioguide_id for h in mentioned if h in by_handle))
 
 
-def _find_variable(source: str, name: str, at: tuple[int, int]) -> tuple[int, int]:
-    """Locate ``{{ name`` in a template, as a (line, column) in the calendar file."""
-    for offset, line in enumerate(source.split("\n")):
-        found = re.search(r"\{\{-?\s*" + re.escape(name) + r"\b", line)
-        if found:
-            return at[0] + offset, (at[1] if offset == 0 else 1) + found.start()
-    return at
-
-
 def plan(
     calendar: Calendar,
     directory: Directory,
@@ -429,10 +458,10 @@ def plan(
     policy = policy or Policy()
     composer = _Composer(calendar, directory, policy)
     posts: list[PlannedPost] = []
-    for occurrence in occurrences(calendar, start, end):
+    for occurrence in occurrences(calendar, start, end, include_disabled=True):
         for index, (group, members) in enumerate(composer.groups(occurrence)):
             planned = composer.compose(occurrence, index, group, members)
-            if planned is not None:
+            if planned is not None and occurrence.post.enabled:  # disabled: checked only
                 posts.append(planned)
     posts.sort(key=lambda p: p.at_utc)
     _check_duplicates(composer, calendar, posts)
@@ -471,7 +500,8 @@ def _check_tagging_limits(
 ) -> None:
     per_day: dict[date, int] = defaultdict(int)
     last_tagged: dict[str, PlannedPost] = {}
-    cap = calendar.defaults.caps.tagged_posts_per_day or policy.tagged_posts_per_day
+    cap = policy.tagged_posts_per_day  # the calendar's caps may only lower the settings'
+    cap = min(cap, calendar.defaults.caps.tagged_posts_per_day or cap)
     interval = timedelta(days=policy.tag_interval_days)
     for planned in (p for p in posts if p.tagged):
         spec = calendar.post(planned.post_id)

@@ -517,3 +517,44 @@ def _override_value(reader: yamlsource.Reader, name: str, node: Node) -> str | N
         reader.problem(node, f"{text!r} is not a valid '{name}'", hint)
         return None
     return text
+
+
+def read_do_not_tag(data: bytes, file: str, directory: Directory) -> frozenset[str]:
+    """Read ``config/do-not-tag.yaml``: who our posts never @-tag.
+
+    Args:
+        data: the file's bytes.
+        file: its name, for messages.
+        directory: to resolve bioguide ids and "@handles".
+
+    Returns:
+        The bioguide ids on the list.
+
+    Raises:
+        ConfigError: unknown keys, or a legislator the directory does not know (line:column).
+    """
+    source = yamlsource.load(data, file, max_bytes=256 * 1024, error=ConfigError)
+    reader = yamlsource.Reader(source)
+    found: set[str] = set()
+    if source.root is not None:
+        entries = reader.mapping(source.root, "the do-not-tag file", ["do_not_tag"])
+        items = reader.sequence(entries["do_not_tag"][1], "do_not_tag") if entries else []
+        for item in items:
+            fields = reader.mapping(
+                item,
+                "a do-not-tag entry",
+                ["who", "reason", "decided_by"],
+                required=["who", "reason"],
+            )
+            who = reader.text(fields["who"][1], "who", free_text=False) if "who" in fields else None
+            member = directory.find(who) if who else None
+            if who and member is None:
+                reader.problem(
+                    fields["who"][1],
+                    f"{who!r} is not a current legislator",
+                    'use a bioguide id or a quoted "@handle" (reachout legislators show ...)',
+                )
+            elif member:
+                found.add(member.bioguide_id)
+    reader.raise_if_any(ConfigError)
+    return frozenset(found)

@@ -91,6 +91,15 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class Forecast:
+    """Expected traffic for the cost forecast (posts read per day, our posts' metrics days)."""
+
+    mentions_per_day: int = 150
+    hashtag_posts_per_day: int = 400
+    metrics_days: int = 7
+
+
+@dataclass(frozen=True)
 class Alerts:
     """Where alerts go besides the log: a Slack-compatible webhook (None = log only)."""
 
@@ -128,6 +137,7 @@ class Settings:
     caps: Caps = field(default_factory=Caps)
     prices: Prices = field(default_factory=Prices)
     budget: Budget = field(default_factory=Budget)
+    forecast: Forecast = field(default_factory=Forecast)
     alerts: Alerts = field(default_factory=Alerts)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 

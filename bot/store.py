@@ -147,7 +147,7 @@ class Heartbeat:
     info: str
 
 
-_LEDGER_COLUMNS = ", ".join(f.name for f in fields(LedgerRow))
+_SELECT_LEDGER = f"SELECT {', '.join(f.name for f in fields(LedgerRow))} FROM ledger WHERE "
 _INSERT_LEDGER = """INSERT INTO ledger (key, item_id, scheduled_at, late_ok_seconds,
     target_group, text, state, attempts, last_error, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
@@ -178,8 +178,11 @@ class Store:
             )
             try:
                 conn.row_factory = sqlite3.Row
-                for pragma in ("journal_mode = WAL", "foreign_keys = ON", "synchronous = NORMAL"):
-                    conn.execute(f"PRAGMA {pragma}")  # outside any transaction, as SQLite needs
+                conn.execute("PRAGMA foreign_keys = ON")  # synchronous stays FULL: claims last
+                try:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                except sqlite3.OperationalError:  # two first openers collided: SQLite fails one
+                    conn.execute("PRAGMA journal_mode = WAL")  # at once; a retry waits its turn
                 with _transaction(conn):
                     _migrate(conn, name)
             except BaseException:
@@ -278,16 +281,15 @@ class Store:
     ) -> bool:
         """Mark an occurrence ``missed``: its time plus late_ok passed, and it never went out.
 
-        Inserts the row when the key is new, or moves a ``rate_limited``, ``auth_broken`` or
-        ``unknown`` row (``unknown`` only once the own-posts check found nothing). Returns
-        False, changing nothing, for any other row (``sending`` is in flight).
+        Inserts the row if the key is new, or moves a ``rate_limited``, ``auth_broken`` or
+        ``unknown`` row (the latter once the own-posts check found nothing); else False.
         """
         movable = {"rate_limited", "auth_broken", "unknown"}
         return self._settle(key, "missed", movable, reason, now, occurrence)
 
     def get(self, key: str) -> LedgerRow | None:
         """Return the ledger row for a key, or None."""
-        found = self._query("reading the ledger", _select_ledger("key = ?"), (key,))
+        found = self._query("reading the ledger", _SELECT_LEDGER + "key = ?", (key,))
         return _ledger_row(found[0]) if found else None
 
     def rows(
@@ -302,15 +304,14 @@ class Store:
         """
         where, params = ["1"], list[str]()
         if states is not None:
-            wanted = list(states)
+            params += (wanted := list(states))
             where.append(f"state IN ({', '.join('?' * len(wanted))})")
-            params += wanted
         for clause, moment in (("scheduled_at >= ?", since), ("scheduled_at < ?", until)):
             if moment is not None:
                 where.append(clause)
                 params.append(_ts(moment))
-        found = self._query("reading the ledger", _select_ledger(" AND ".join(where)), params)
-        return [_ledger_row(r) for r in found]
+        sql = _SELECT_LEDGER + " AND ".join(where) + " ORDER BY scheduled_at, key"
+        return [_ledger_row(r) for r in self._query("reading the ledger", sql, params)]
 
     def pending_unknown(self) -> list[LedgerRow]:
         """Return ``unknown`` rows (to check against the account's own posts), oldest first."""
@@ -349,11 +350,9 @@ class Store:
 
     def open_alerts(self) -> list[Alert]:
         """Return the unresolved alerts, oldest first."""
-        sql = "SELECT * FROM alerts WHERE resolved_at IS NULL ORDER BY id"
-        found = self._query("reading alerts", sql)
-        return [
-            Alert(r["id"], r["kind"], r["message"], r["key"], _dt(r["created_at"])) for r in found
-        ]
+        sql = "SELECT id, kind, message, key, created_at FROM alerts WHERE resolved_at IS NULL"
+        found = self._query("reading alerts", sql + " ORDER BY id")
+        return [Alert(r[0], r[1], r[2], r[3], _dt(r[4])) for r in found]
 
     def resolve_alert(self, alert_id: int, now: datetime) -> bool:
         """Resolve an open alert; return False when it is unknown or already resolved."""
@@ -420,12 +419,12 @@ class Store:
         if (late_ok := occ["late_ok_seconds"]) < 0:
             raise ValueError(f"late_ok_seconds must be >= 0, not {late_ok}")
         stamp, sending = _ts(now), int(state == "sending")
-        row = (key, occ["item_id"], _ts(occ["scheduled_at"]), late_ok, occ["target_group"])
+        when, group = _ts(occ["scheduled_at"]), occ["target_group"]
+        row = (key, occ["item_id"], when, late_ok, group, occ["text"])
         with self._write(f"writing {state} for {key}") as conn:
             old = _current_state(conn, key)
             if old is None:
-                values = (*row, occ["text"], state, sending, why, stamp, stamp)
-                conn.execute(_INSERT_LEDGER, values)
+                conn.execute(_INSERT_LEDGER, (*row, state, sending, why, stamp, stamp))
                 return True
             if old not in moves:
                 return False
@@ -467,7 +466,6 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 def _migrate(conn: sqlite3.Connection, path: str) -> None:
-    """Apply the pending MIGRATIONS (inside a transaction); refuse a newer database."""
     # applied_at comes from SQLite's clock: an audit note only, never used in logic.
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY,"
@@ -505,10 +503,6 @@ def _check_transition(key: str, old: str, new: str) -> None:
 def _current_state(conn: sqlite3.Connection, key: str) -> str | None:
     row = conn.execute("SELECT state FROM ledger WHERE key = ?", (key,)).fetchone()
     return None if row is None else str(row[0])
-
-
-def _select_ledger(where: str) -> str:
-    return f"SELECT {_LEDGER_COLUMNS} FROM ledger WHERE {where} ORDER BY scheduled_at, key"
 
 
 def _ledger_row(row: sqlite3.Row) -> LedgerRow:

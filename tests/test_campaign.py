@@ -122,7 +122,7 @@ def test_valid_calendar_loads_with_every_key() -> None:
         ("weekly-call", "local_time", time(17, 45)),
         ("weekly-call", "weekdays", frozenset({0})),
         ("weekly-call", "except_dates", frozenset({date(2027, 9, 6)})),
-        ("weekly-call", "text", "Monday call-in: ask {{ legislators }} to co-sponsor the\n"
+        ("weekly-call", "text", "Monday call-in, {{ date }}: ask your members to co-sponsor the\n"
          "Human Trafficking Prioritization Act. {{ hashtag }}"),
         ("state-prompts", "for_each", "state"),
         ("committee-thanks", "local_time", time(9, 5)),

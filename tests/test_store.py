@@ -9,6 +9,7 @@ import dataclasses
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast, get_args
@@ -86,6 +87,12 @@ def raw(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path, isolation_level=None)
 
 
+def sql(path: Path, statement: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Run one statement on the file with a plain connection, closed afterwards."""
+    with closing(raw(path)) as conn:
+        return list(conn.execute(statement, params).fetchall())
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """Where the database goes: a folder that does not exist yet."""
@@ -111,15 +118,15 @@ def test_open_creates_folders_and_turns_on_wal_foreign_keys_and_busy_timeout(
     assert "wal" == conn.execute("PRAGMA journal_mode").fetchone()[0]
     assert 1 == conn.execute("PRAGMA foreign_keys").fetchone()[0]
     assert 5000 == conn.execute("PRAGMA busy_timeout").fetchone()[0]
-    assert "wal" == raw(db_path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert "wal" == sql(db_path, "PRAGMA journal_mode")[0][0]
 
 
 def test_migrations_are_recorded_and_applying_them_again_changes_nothing(db_path: Path) -> None:
     """Every migration number is recorded once; reopening applies nothing twice."""
     Store.open(db_path).close()
-    first = raw(db_path).execute("SELECT * FROM schema_migrations ORDER BY 1").fetchall()
+    first = sql(db_path, "SELECT * FROM schema_migrations ORDER BY 1")
     Store.open(db_path).close()
-    again = raw(db_path).execute("SELECT * FROM schema_migrations ORDER BY 1").fetchall()
+    again = sql(db_path, "SELECT * FROM schema_migrations ORDER BY 1")
     assert list(range(1, SCHEMA_VERSION + 1)) == [number for number, _ in first]
     assert first == again
 
@@ -140,14 +147,14 @@ def test_two_workers_opening_a_new_file_at_once_migrate_it_once(db_path: Path) -
         thread.join()
     for each in opened:
         each.close()
-    numbers = raw(db_path).execute("SELECT number FROM schema_migrations ORDER BY 1").fetchall()
+    numbers = sql(db_path, "SELECT number FROM schema_migrations ORDER BY 1")
     assert (2, [(n,) for n in range(1, SCHEMA_VERSION + 1)]) == (len(opened), numbers)
 
 
 def test_a_version_1_file_migrates_forward_and_keeps_its_rows(db_path: Path) -> None:
     """A database written by a reachout that knew only migration 1 keeps its ledger rows."""
     db_path.parent.mkdir()
-    old = raw(db_path)
+    old = raw(db_path)  # what reachout with only migration 1 wrote
     for statement in MIGRATIONS[0]:
         old.execute(statement)
     old.execute("CREATE TABLE schema_migrations (number INTEGER PRIMARY KEY, applied_at TEXT)")
@@ -169,14 +176,15 @@ def test_a_version_1_file_migrates_forward_and_keeps_its_rows(db_path: Path) -> 
             row.text,
         )
         assert 1 == store.add_alert("missed", "a post was missed", now=T0)
-    numbers = raw(db_path).execute("SELECT number FROM schema_migrations ORDER BY 1").fetchall()
-    assert [(n,) for n in range(1, SCHEMA_VERSION + 1)] == numbers
+    applied = sql(db_path, "SELECT * FROM schema_migrations ORDER BY 1")
+    assert (1, "2027-07-01T00:00:00Z") == applied[0]
+    assert list(range(1, SCHEMA_VERSION + 1)) == [number for number, _ in applied]
 
 
 def test_a_database_from_a_newer_reachout_is_refused_with_a_hint_to_upgrade(db_path: Path) -> None:
     """An unknown migration number means a newer version wrote the file: refuse, do not guess."""
     Store.open(db_path).close()
-    raw(db_path).execute("INSERT INTO schema_migrations (number) VALUES (?)", (SCHEMA_VERSION + 1,))
+    sql(db_path, "INSERT INTO schema_migrations (number) VALUES (?)", (SCHEMA_VERSION + 1,))
     with pytest.raises(StoreError) as caught:
         Store.open(db_path)
     assert f"[{SCHEMA_VERSION + 1}]" in str(caught.value)
@@ -206,8 +214,8 @@ def test_a_database_locked_by_another_writer_gives_a_store_error_and_rolls_back(
     db_path: Path,
 ) -> None:
     """A write while another process holds the write lock fails with a hint; later writes work."""
-    with Store.open(db_path, busy_timeout_ms=0) as store:
-        other = raw(db_path)
+    with ExitStack() as stack, Store.open(db_path, busy_timeout_ms=0) as store:
+        other = stack.enter_context(closing(raw(db_path)))
         other.execute("BEGIN IMMEDIATE")
         with pytest.raises(StoreError) as caught:
             store.claim(KEY, now=T0, **occ())
@@ -432,7 +440,7 @@ def test_datetimes_are_stored_as_utc_text_and_read_back_aware(store: Store, db_p
     """A New York time is stored as UTC ISO 8601 with Z, to the second, and read back in UTC."""
     new_york = datetime(2027, 8, 2, 9, 30, 0, 123456, tzinfo=ZoneInfo("America/New_York"))
     store.claim(KEY, now=new_york, **occ(scheduled_at=new_york))
-    stored = raw(db_path).execute("SELECT scheduled_at, created_at FROM ledger").fetchone()
+    stored = sql(db_path, "SELECT scheduled_at, created_at FROM ledger")[0]
     assert ("2027-08-02T13:30:00Z", "2027-08-02T13:30:00Z") == stored
     row = store.get(KEY)
     assert row is not None

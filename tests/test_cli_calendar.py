@@ -1,0 +1,256 @@
+"""`reachout validate`, `preview` and `cost` on real files, through click."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.legislators import Directory
+from bot.twitter_text import extract_mentions, weighted_length
+from tests.conftest import PROJECT_ROOT
+
+SHIPPED = PROJECT_ROOT / "config" / "calendar.yaml"
+HEADER = """\
+campaign:
+  name: Test
+  hashtag: "#RecessReachOut"
+  timezone: America/New_York
+  recess:
+    - from: 2027-08-02
+      until: 2027-09-06
+  x_username: RecessReachOut
+posts:
+"""
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def calendar(tmp_path: Path, posts: str) -> Path:
+    path = tmp_path / "calendar.yaml"
+    path.write_text(HEADER + posts, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def directory() -> Directory:
+    return Directory.load(PROJECT_ROOT / "data" / "legislators.yaml")
+
+
+@pytest.fixture(scope="module")
+def shipped_preview() -> list[dict[str, object]]:
+    code, out, _ = invoke("preview", "--format", "json")
+    assert 0 == code
+    data = json.loads(out)
+    assert isinstance(data, list)
+    return data
+
+
+def test_validate_shipped_calendar_is_clean() -> None:
+    """The shipped calendar validates: exit 0 and a one-line summary with counts and span."""
+    code, out, err = invoke("validate")
+    assert 0 == code, err
+    assert out.startswith("config/calendar.yaml: valid — 15 posts, 107 occurrences, ")
+    assert "2027-08-02 09:30 EDT to 2027-09-06 10:00 EDT" in out
+    assert "" == err
+
+
+def test_shipped_preview_counts(
+    shipped_preview: list[dict[str, object]], directory: Directory
+) -> None:
+    """Every planned post is previewed: one per state for each for_each post, in the plan."""
+    counts = Counter(str(p["id"]) for p in shipped_preview)
+    without_x = {"F000479", "M001243", "M001238", "K000384"}  # get a call-in post instead
+    hsfa_states = {
+        m.state
+        for m in directory.by_committee("HSFA")
+        if m.chamber == "house" and m.bioguide_id not in without_x
+    }
+    ssfr_states = {
+        m.state for m in directory.by_committee("SSFR") if m.bioguide_id not in without_x
+    }
+    assert 8 == counts["senators-northeast"]
+    assert 16 == counts["senators-south"]
+    assert 12 == counts["senators-midwest"]
+    assert 13 == counts["senators-west"]
+    assert len(hsfa_states) == counts["house-foreign-affairs"]
+    assert len(ssfr_states) == counts["senate-foreign-relations"]
+    assert 4 == counts["postcard-challenge"]  # Mondays 2027-08-09 … 2027-08-30
+    assert 5 == counts["district-meetings"]  # Thursdays 2027-08-05 … 2027-09-02
+    assert 3 == counts["call-members-without-x"]  # PA (both senators), DE, VA
+    # Every state's senators are reached once: by a regional post, or PA's by the call-in post.
+    regional = [
+        p
+        for p in shipped_preview
+        if str(p["id"]).startswith("senators-")
+        or (p["target_group"] == "PA" and p["id"] == "call-members-without-x")
+    ]
+    assert sorted({m.state for m in directory.by_chamber("senate")}) == sorted(
+        str(p["target_group"]) for p in regional
+    )
+
+
+def test_shipped_preview_targets_come_from_the_directory(
+    shipped_preview: list[dict[str, object]], directory: Directory
+) -> None:
+    """Targets are the real members: a state's two senators, HSFA House members by state."""
+    for post in shipped_preview:
+        targets = post["targets"]
+        assert isinstance(targets, list)
+        members = [directory.get(t) for t in targets]
+        assert all(m is not None for m in members)
+        if str(post["id"]).startswith("senators-"):
+            expected = sorted(
+                m.bioguide_id
+                for m in directory.select(states=[str(post["target_group"])], chamber="senate")
+            )
+            assert expected == sorted(targets)
+        if post["id"] == "house-foreign-affairs":
+            expected = sorted(
+                m.bioguide_id
+                for m in directory.by_committee("HSFA")
+                if m.state == post["target_group"] and m.chamber == "house"
+            )
+            assert expected == sorted(targets)
+
+
+def test_shipped_preview_texts_fit_and_tag_nobody(
+    shipped_preview: list[dict[str, object]],
+) -> None:
+    """No text exceeds 280 weighted characters, none @mentions anyone, all are unique."""
+    texts = [str(p["text"]) for p in shipped_preview]
+    assert all(weighted_length(t) <= 280 for t in texts)
+    assert [p["weighted_length"] for p in shipped_preview] == [weighted_length(t) for t in texts]
+    assert [] == [t for t in texts if extract_mentions(t)]
+    assert len(texts) == len(set(texts))
+    assert {"intent", "none"} == {p["tagging"] for p in shipped_preview}
+
+
+def test_preview_json_times_are_iso_with_offsets(
+    shipped_preview: list[dict[str, object]],
+) -> None:
+    """`at` carries the local offset (EDT, -04:00) and `at_utc` the same instant in UTC."""
+    kickoff = next(p for p in shipped_preview if p["id"] == "kickoff")
+    assert "2027-08-02T09:30:00-04:00" == kickoff["at"]
+    assert "2027-08-02T13:30:00Z" == kickoff["at_utc"]
+    assert {
+        "id",
+        "at",
+        "at_utc",
+        "text",
+        "weighted_length",
+        "tagging",
+        "targets",
+        "warnings",
+    } <= set(kickoff)
+
+
+def test_preview_state_filter_and_range() -> None:
+    """--state keeps posts about that state's members; --from/--to bound local days."""
+    code, out, _ = invoke("preview", "--state", "FL", "--format", "json")
+    posts = json.loads(out)
+    assert 0 == code
+    assert ["senators-south", "house-foreign-affairs", "senate-foreign-relations"] == [
+        p["id"] for p in posts
+    ]
+    code, out, _ = invoke(
+        "preview", "--from", "2027-08-30", "--to", "2027-08-30", "--format", "json"
+    )
+    assert ["last-week", "postcard-challenge"] == [p["id"] for p in json.loads(out)]
+
+
+def test_preview_table_shows_the_warning_for_a_member_without_handle() -> None:
+    """The table names a target left out of the intent link for lack of an X handle."""
+    code, out, _ = invoke("preview", "--state", "FL", "--from", "2027-08-05", "--to", "2027-08-05")
+    assert 0 == code
+    assert "senators-south#FL" in out
+    assert "! no X handle: Sen. Ashley Moody (M001244)" in out
+    assert "intent post: @SenRickScott Welcome home!" in out
+
+
+@pytest.mark.parametrize(
+    ("posts", "expected"),
+    [
+        (
+            '  - id: a\n    date: 2027-08-03\n    time: 12:3\n    text: "x {{ hashtag }}"\n',
+            "::error file={f},line=12,col=11::",
+        ),
+        (
+            '  - id: a\n    date: 2027-08-03\n    time: "12:30"\n    text: Join #RecessReachOut\n',
+            "::error file={f},line=13,col=16::",
+        ),
+        (
+            '  - id: a\n    date: 2027-08-03\n    time: "12:30"\n    text: "Hi {{ nme }}"\n',
+            "::error file={f},line=13,col=15::",
+        ),
+    ],
+    ids=["bad-time", "cut-text", "unknown-variable"],
+)
+def test_validate_github_format(tmp_path: Path, posts: str, expected: str) -> None:
+    """--format github prints ::error lines with file, line and column; exit 1."""
+    path = calendar(tmp_path, posts)
+    code, out, _ = invoke("validate", str(path), "--format", "github")
+    assert 1 == code
+    assert expected.format(f=path) in out
+
+
+def test_validate_text_errors_have_location_and_hint_and_no_traceback(tmp_path: Path) -> None:
+    """Plain errors read FILE:LINE:COLUMN: problem — hint, all of them, never a traceback."""
+    path = calendar(tmp_path, '  - id: a\n    date: 2027-02-30\n    time: "24:00"\n    text: "x"\n')
+    code, out, err = invoke("validate", str(path))
+    assert 1 == code
+    assert f"error: {path}:11:11:" in err
+    assert f"error: {path}:12:11:" in err
+    assert " — " in err
+    assert "Traceback" not in out + err
+
+
+def test_calendar_option_and_environment(tmp_path: Path) -> None:
+    """FILE, --calendar and REACHOUT_CALENDAR all name the calendar."""
+    path = calendar(
+        tmp_path,
+        '  - id: a\n    date: 2027-08-03\n    time: "12:30"\n    text: "Hello {{ hashtag }}"\n',
+    )
+    for args, env in (
+        ([str(path)], None),
+        (["--calendar", str(path)], None),
+        ([], {"REACHOUT_CALENDAR": str(path)}),
+    ):
+        code, out, _ = invoke("validate", *args, env=env)
+        assert 0 == code
+        assert "valid — 1 post, 1 occurrence" in out
+
+
+def test_missing_calendar_is_a_clear_error(tmp_path: Path) -> None:
+    """A calendar that does not exist is an error with a hint, exit 1."""
+    code, _, err = invoke("validate", str(tmp_path / "nope.yaml"))
+    assert 1 == code
+    assert "cannot read the calendar" in err
+
+
+def test_cost_of_the_shipped_calendar() -> None:
+    """`cost` prices posts, URL posts and reads, and compares each month to the budget."""
+    code, out, _ = invoke("cost", "--format", "json")
+    data = json.loads(out)
+    lines = {line["label"]: line for line in data["lines"]}
+    assert 0 == code
+    assert 89 == lines["posts with a URL"]["count"]  # the intent links: 49 + 22 + 18
+    assert 18 == lines["posts"]["count"]
+    assert 150 * 36 == lines["mention reads"]["count"]
+    assert ["2027-08", "2027-09"] == [m["month"] for m in data["months"]]
+    assert round(sum(line["dollars"] for line in data["lines"]), 4) == data["total_dollars"]
+    assert data["fits"] is True
+
+
+def test_cost_over_budget_exits_1() -> None:
+    """A budget the forecast exceeds is reported per month and exits 1."""
+    code, out, _ = invoke("cost", env={"REACHOUT_BUDGET_MONTHLY_DOLLARS": "10"})
+    assert 1 == code
+    assert "2027-08: $" in out and "OVER BUDGET" in out
