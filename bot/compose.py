@@ -173,10 +173,15 @@ def resolve(targets: Targets | None, directory: Directory) -> tuple[Legislator, 
             chamber=chamber, party=targets.party or None, committees=targets.committees or None
         )
         if targets.states or targets.districts:
-            place = set(directory.select(states=targets.states)) if targets.states else set()
+            place = (
+                {m.bioguide_id for m in directory.select(states=targets.states)}
+                if targets.states
+                else set()
+            )
             if targets.districts:
-                place |= set(directory.select(districts=[str(d) for d in targets.districts]))
-            narrowed = tuple(m for m in narrowed if m in place)
+                seats = directory.select(districts=[str(d) for d in targets.districts])
+                place |= {m.bioguide_id for m in seats}
+            narrowed = tuple(m for m in narrowed if m.bioguide_id in place)
         chosen = {m.bioguide_id for m in narrowed}
     chosen |= (
         {m.bioguide_id for m in directory.select(bioguide_ids=targets.bioguide_ids)}
@@ -195,6 +200,7 @@ class _Composer:
         self.env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
         self.templates: dict[tuple[str, str], jinja2.Template | None] = {}
         self.used: dict[tuple[str, str], set[str]] = {}
+        self.resolved: dict[str, tuple[Legislator, ...]] = {}
         self.problems: dict[tuple[int, int, str], Problem] = {}
         self.warnings: dict[tuple[int, int, str], Problem] = {}
         self.state_order = {
@@ -216,8 +222,9 @@ class _Composer:
                 else (post.intent_text or "", post.intent_text_at)
             )
             try:
-                self.used[post.id, which] = meta.find_undeclared_variables(self.env.parse(source))
-                self.templates[post.id, which] = self.env.from_string(source)
+                parsed = self.env.parse(source)
+                self.used[post.id, which] = meta.find_undeclared_variables(parsed)
+                self.templates[post.id, which] = self.env.from_string(parsed)
             except jinja2.TemplateSyntaxError as exc:
                 self.templates[post.id, which] = None
                 self.problem(
@@ -284,7 +291,9 @@ class _Composer:
 
     def groups(self, occurrence: Occurrence) -> list[tuple[str, tuple[Legislator, ...]]]:
         post = occurrence.post
-        members = resolve(post.targets, self.directory)
+        if post.id not in self.resolved:  # the same targets for every occurrence of a post
+            self.resolved[post.id] = resolve(post.targets, self.directory)
+        members = self.resolved[post.id]
         at = (post.targets.line, post.targets.column) if post.targets else (post.line, post.column)
         if post.targets and not members:
             self.problem(

@@ -299,7 +299,9 @@ def parse_post(text: str, config: TextConfig = V3_CONFIG) -> ParsedPost:
     """
     normalized = unicodedata.normalize("NFC", text)
     url_ends = {e.start: e.end for e in _url_entities(normalized)}
-    emojis = emoji.emoji_list(normalized) if config.emoji_parsing_enabled else []
+    # An emoji sequence always holds a non-ASCII code point: plain ASCII text needs no search.
+    parse_emoji = config.emoji_parsing_enabled and not normalized.isascii()
+    emojis = emoji.emoji_list(normalized) if parse_emoji else []
     emoji_ends = {e["match_start"]: e["match_end"] for e in emojis}
     max_scaled = config.max_weighted_length * config.scale
     scaled = 0
@@ -347,6 +349,13 @@ def weighted_length(text: str) -> int:
         2 per emoji sequence, 23 per URL, after NFC normalisation. At most
         ``MAX_WEIGHTED_LENGTH`` is valid.
     """
+    if text.isascii():  # every ASCII code point weighs 1 and none starts an emoji sequence
+        urls = _url_entities(text)
+        return (
+            len(text)
+            - sum(e.end - e.start for e in urls)
+            + len(urls) * (V3_CONFIG.transformed_url_length)
+        )
     return parse_post(text).weighted_length
 
 

@@ -26,6 +26,9 @@ from datetime import date, timedelta
 import yaml
 
 from bot.campaign import load_calendar, occurrences
+from bot.compose import plan
+from bot.legislators import Directory
+from bot.settings import PROJECT_ROOT
 
 TARGET_RATIO = 3.0
 HEADER = """\
@@ -44,7 +47,7 @@ defaults:
 posts:
 """
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
-STATES = ("FL", "NY", "TX", "CA", "PR", "OH")
+STATES = ("FL", "NY", "TX", "CA", "PA", "OH")
 
 
 def make_calendar(posts: int) -> str:
@@ -65,7 +68,10 @@ def make_calendar(posts: int) -> str:
             start = first + timedelta(days=n % 20)
             lines.append(f"    every: day\n    from: {start}\n    until: {start + timedelta(6)}\n")
         lines.append(f'    time: "{hour:02d}:{minute:02d}"\n')
-        lines.append(f'    text: "Prompt {n}: call your members of Congress. {{{{ hashtag }}}}"\n')
+        lines.append(
+            f'    text: "Prompt {n}, {{{{ date }}}}: call your members of Congress. '
+            f'{{{{ hashtag }}}}"\n'
+        )
         if n % 4 == 0:
             lines.append(f"    targets: {{states: [{STATES[n % 6]}], chamber: senate}}\n")
     return "".join(lines)
@@ -120,6 +126,26 @@ def main(argv: list[str] | None = None) -> int:
         "ratio": round(ratio, 2),
         "target_ratio": TARGET_RATIO,
         "ok": ratio <= TARGET_RATIO,
+    }
+    # Composition (render, weighted length, policy) on top, reported beside the target figure.
+    directory = Directory.load(PROJECT_ROOT / "data" / "legislators.yaml")
+    composed = plan(calendar, directory)
+    if composed.problems:
+        print(f"the generated calendar has problems: {composed.problems[0]}", file=sys.stderr)
+        return 2
+
+    def with_compose() -> object:
+        return plan(load_calendar(data, "bench.yaml"), directory)
+
+    compose_s = median_seconds(with_compose, max(3, args.repeat // 2))
+    print(
+        f"... plus composing {len(composed.posts):,} posts:    {compose_s * 1000:.1f} ms "
+        f"({compose_s / pyyaml_s:.1f}x)"
+    )
+    figures |= {
+        "composed_posts": len(composed.posts),
+        "with_compose_ms": round(compose_s * 1000, 2),
+        "ratio_with_compose": round(compose_s / pyyaml_s, 2),
     }
     print(json.dumps(figures))
     return 0 if ratio <= TARGET_RATIO else 1
