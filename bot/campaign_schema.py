@@ -27,6 +27,19 @@ from bot.yamlsource import Reader, is_plain, position
 _USPS = "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH"
 _USPS += " NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS GU MP PR VI"
 STATE_CODES = frozenset(_USPS.split())  # the 50 states, DC and the 5 territories with a delegate
+_STATES = (
+    "AL=Alabama AK=Alaska AZ=Arizona AR=Arkansas CA=California CO=Colorado CT=Connecticut "
+    "DE=Delaware FL=Florida GA=Georgia HI=Hawaii ID=Idaho IL=Illinois IN=Indiana IA=Iowa "
+    "KS=Kansas KY=Kentucky LA=Louisiana ME=Maine MD=Maryland MA=Massachusetts MI=Michigan "
+    "MN=Minnesota MS=Mississippi MO=Missouri MT=Montana NE=Nebraska NV=Nevada "
+    "NH=New_Hampshire NJ=New_Jersey NM=New_Mexico NY=New_York NC=North_Carolina "
+    "ND=North_Dakota OH=Ohio OK=Oklahoma OR=Oregon PA=Pennsylvania RI=Rhode_Island "
+    "SC=South_Carolina SD=South_Dakota TN=Tennessee TX=Texas UT=Utah VT=Vermont VA=Virginia "
+    "WA=Washington WV=West_Virginia WI=Wisconsin WY=Wyoming DC=District_of_Columbia "
+    "AS=American_Samoa GU=Guam MP=Northern_Mariana_Islands PR=Puerto_Rico "
+    "VI=U.S._Virgin_Islands"
+)
+STATE_NAMES = {c: n.replace("_", " ") for c, n in (p.split("=") for p in _STATES.split())}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TAGGING_LEVELS = ("none", "intent", "approved")
 PARTIES = ("Democrat", "Republican", "Independent")

@@ -31,24 +31,12 @@ from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.campaign import Calendar, Occurrence, PostSpec, Targets, occurrences
+from bot.campaign_schema import STATE_NAMES
 from bot.errors import CalendarError, Problem
 from bot.legislators import Directory, Legislator
 from bot.twitter_text import MAX_WEIGHTED_LENGTH, extract_mentions, extract_urls, weighted_length
 
 INTENT_BASE = "https://x.com/intent/tweet?text="
-_STATES = (
-    "AL=Alabama AK=Alaska AZ=Arizona AR=Arkansas CA=California CO=Colorado CT=Connecticut "
-    "DE=Delaware FL=Florida GA=Georgia HI=Hawaii ID=Idaho IL=Illinois IN=Indiana IA=Iowa "
-    "KS=Kansas KY=Kentucky LA=Louisiana ME=Maine MD=Maryland MA=Massachusetts MI=Michigan "
-    "MN=Minnesota MS=Mississippi MO=Missouri MT=Montana NE=Nebraska NV=Nevada "
-    "NH=New_Hampshire NJ=New_Jersey NM=New_Mexico NY=New_York NC=North_Carolina "
-    "ND=North_Dakota OH=Ohio OK=Oklahoma OR=Oregon PA=Pennsylvania RI=Rhode_Island "
-    "SC=South_Carolina SD=South_Dakota TN=Tennessee TX=Texas UT=Utah VT=Vermont VA=Virginia "
-    "WA=Washington WV=West_Virginia WI=Wisconsin WY=Wyoming DC=District_of_Columbia "
-    "AS=American_Samoa GU=Guam MP=Northern_Mariana_Islands PR=Puerto_Rico "
-    "VI=U.S._Virgin_Islands"
-)
-STATE_NAMES = {c: n.replace("_", " ") for c, n in (p.split("=") for p in _STATES.split())}
 _EMPTY = {
     "names": "the post has no targets",
     "handles": "no target has an X handle, so the supporter's post tags nobody",
