@@ -13,5 +13,6 @@ setup:
 lint:
 	@bash scripts/lint.sh
 
-bench:
+bench: setup
 	@.venv/bin/python scripts/bench_legislators.py
+	@.venv/bin/python scripts/bench_calendar.py

@@ -139,7 +139,7 @@ def config_show(app: AppContext, fmt: str) -> None:
         click.echo(f"  {name:<{width}}  {shown}  [{source}]")
     click.echo("secrets (environment only, never shown):")
     for name, value, source in secret_rows:
-        click.echo(f"  {name:<{width}}  {value or '(not set)'}  [{source}]")
+        click.echo(f"  {name:<{width}}  {value or '(not set)'}" + (f"  [{source}]" * bool(value)))
 
 
 main.add_command(legislators)

@@ -121,9 +121,10 @@ def validate(app: AppContext, file: Path | None, calendar_file: Path | None, fmt
             line = _github(problem, level) if fmt == "github" else f"{level}: {problem}"
             click.echo(line, err=fmt == "text")
     if errors or loaded is None:
+        pronoun = "they are" if len(errors) != 1 else "it is"
         click.echo(
-            f"{len(errors)} error{'s' * (len(errors) != 1)}: nothing is posted from this "
-            "calendar until they are fixed.",
+            f"{_count(len(errors), 'error')}: nothing is posted from this calendar until "
+            f"{pronoun} fixed.",
             err=True,
         )
         sys.exit(1)

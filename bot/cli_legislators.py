@@ -285,7 +285,7 @@ def legislators_check(app: AppContext) -> None:
     for account, holders in shared:
         click.echo(f"  {account}: " + ", ".join(f"{m.name} ({m.bioguide_id})" for m in holders))
     vacancies = directory.vacancies()
-    click.echo(f"vacant seats: {len(vacancies)}" + (f": {' '.join(vacancies)}" * bool(vacancies)))
+    click.echo(f"vacant seats: {len(vacancies)}" + (f" ({' '.join(vacancies)})" * bool(vacancies)))
     stale = directory.stale_overrides
     click.echo(f"overrides that no longer apply: {len(stale)}")
     for item in stale:

@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
-# The README's first command: set up .venv, then run the most complete real job there is,
-# on the shipped calendar and the real legislator directory, with no credentials.
+# The README's first command: set up .venv, then a dry run of the shipped #RecessReachOut
+# campaign on the real legislator directory. Nothing is posted; no credentials are needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 R=.venv/bin/reachout
-section() { printf '\n== %s ==\n' "$1"; }
-section "The shipped #RecessReachOut calendar (config/calendar.yaml)"
+section() { printf '\n== %s ==\n%s\n\n' "$1" "$2"; }
+section "1. Check the calendar (config/calendar.yaml)" \
+  "Every post is composed and checked against X's rules; problems would be listed as FILE:LINE:COLUMN."
 "$R" validate
-section "Florida's posts, exactly as they will go out"
+section "2. Florida's posts, exactly as they will go out" \
+  "NNN/280 is X's weighted length. 'intent' posts carry a one-tap link: each supporter tags their own members.
+'!' lines are notes for staff, e.g. a member with no X account, left out of the link."
 "$R" preview --state FL
-section "What the recess will cost on X"
+section "3. What the recess will cost on X (pay-per-use prices and budget from config/settings.yaml)" ""
 "$R" cost
-section "Florida's senators in the legislator directory (data/legislators.yaml)"
+section "4. The legislator directory (data/legislators.yaml)" \
+  "Every current member of Congress with chamber, state, district, committees and X account."
 "$R" legislators list --state FL --chamber senate
-section "Directory health"
-"$R" legislators check | tail -n 4
-printf '\nEvery post: .venv/bin/reachout preview   As JSON: .venv/bin/reachout preview --format json\n'
+"$R" legislators check | grep -E '^(members without|X handles or ids|vacant|overrides)'
+cat <<'NEXT'
+
+Nothing was posted: this was a dry run.
+Next steps:
+  - see every post:           .venv/bin/reachout preview   (or --format json)
+  - edit the campaign:        config/calendar.yaml (format: docs/calendar.md), then .venv/bin/reachout validate
+  - fix a legislator's handle: data/legislators-overrides.yaml
+  - run the tests:            make test
+NEXT

@@ -14,8 +14,16 @@ if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
 # Reinstall only when the dependency list changed.
+# pip's and the build backend's chatter goes to a log, shown only when the install fails.
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+    echo "Setting up .venv (first run only; needs the package index)..."
+    log=.venv/install.log
+    if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
+           .venv/bin/python -m pip install --disable-pip-version-check -e '.[dev]'; } >"$log" 2>&1
+    then
+        cat "$log" >&2
+        echo "Installing reachout's dependencies failed (log above, also in $log)." >&2
+        exit 1
+    fi
     touch "$stamp"
 fi

@@ -166,7 +166,7 @@ def test_check_reports_gaps_vacancies_and_stale_overrides(data: dict[str, str]) 
     assert 0 == code
     assert "members without an X handle: 31" in lines
     assert "X handles or ids held by more than one member: 0" in lines
-    assert "vacant seats: 4: CA-14 FL-20 GA-13 TX-23" in lines
+    assert "vacant seats: 4 (CA-14 FL-20 GA-13 TX-23)" in lines
     assert "overrides that no longer apply: 2" in lines
     assert any(line.endswith(":3:1: Z999999: not a current member of Congress") for line in lines)
     assert any(line.endswith(":1:1: S001217: same as upstream") for line in lines)

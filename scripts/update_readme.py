@@ -1,0 +1,46 @@
+"""Refresh the command outputs shown in README.md.
+
+Every fenced block preceded by ``<!-- output: ARGS -->`` holds what ``reachout ARGS`` prints,
+run from the project folder with the shipped settings. ``tests/test_readme.py`` fails when a
+block is stale; this script rewrites them:
+
+    .venv/bin/python scripts/update_readme.py
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bot.cli import main as cli
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCK = re.compile(r"<!-- output: (?P<args>[^>]*?) -->\n```\n(?P<body>.*?)^```\n", re.S | re.M)
+
+
+def render(args: str) -> str:
+    """Return what `reachout ARGS` prints on stdout (the environment's REACHOUT_* unset)."""
+    result = CliRunner().invoke(cli, shlex.split(args), env={"REACHOUT_SETTINGS": None})
+    return result.stdout
+
+
+def refreshed(text: str) -> str:
+    """Return README text with every output block replaced by the command's real output."""
+    return BLOCK.sub(lambda m: f"<!-- output: {m['args']} -->\n```\n{render(m['args'])}```\n", text)
+
+
+def main() -> int:
+    """Rewrite README.md in place; print whether anything changed."""
+    text = README.read_text(encoding="utf-8")
+    new = refreshed(text)
+    README.write_text(new, encoding="utf-8")
+    print("README.md updated" if new != text else "README.md already current")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
