@@ -19,8 +19,11 @@ from urllib.parse import unquote
 import click
 
 from bot.campaign import Calendar, load_calendar_file
+from bot.campaign_schema import STATE_CODES
 from bot.cli_context import AppContext
-from bot.errors import CalendarError, Problem
+from bot.errors import CalendarError, ConfigError, Problem
+from bot.legislators import Directory
+from bot.targets import read_do_not_tag
 
 if TYPE_CHECKING:  # compose brings Jinja2: imported where used, so other commands start fast
     from bot import compose
@@ -54,30 +57,64 @@ def load(
     file: Path | None,
     calendar_file: Path | None,
     *,
-    start: datetime | None = None,
-    end: datetime | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
 ) -> Loaded:
-    """Load, check and compose the calendar; raises CalendarError for loader problems."""
-    from bot import compose
-    from bot.legislators import read_do_not_tag
+    """Load, check and compose the calendar (local days first_day..last_day, inclusive).
 
+    Raises:
+        CalendarError: the calendar has problems the loader finds.
+        ConfigError: the do-not-tag list or the overrides are broken or missing.
+        click.UsageError: both FILE and --calendar were given.
+    """
+    from bot import compose
+
+    if file and calendar_file and file != calendar_file:
+        raise click.UsageError("give the calendar either as FILE or as --calendar, not both")
     path = file or calendar_file or app.settings.calendar
     calendar = load_calendar_file(_display(path))
     directory = app.directory()
     settings = app.settings
-    do_not_tag: frozenset[str] = frozenset()
-    if settings.do_not_tag.exists():
-        data = settings.do_not_tag.read_bytes()
-        do_not_tag = read_do_not_tag(data, _display(settings.do_not_tag), directory)
     policy = compose.Policy(
-        settings.caps.tagged_posts_per_day, settings.caps.tag_interval_days, do_not_tag
+        settings.caps.tagged_posts_per_day,
+        settings.caps.tag_interval_days,
+        _do_not_tag(app, directory),
+        settings.caps.posts_per_day,
     )
+    start, end = _local_range(calendar, first_day, last_day)
     return Loaded(calendar, compose.plan(calendar, directory, policy, start=start, end=end))
+
+
+def _do_not_tag(app: AppContext, directory: Directory) -> frozenset[str]:
+    """Read the do-not-tag list named by the settings; only the default file may be absent."""
+    path, source = app.settings.do_not_tag, app.settings.sources["do_not_tag"]
+    if not path.exists() and source == "default":
+        return frozenset()
+    try:
+        data = path.read_bytes() if path.is_file() else None
+    except OSError as exc:
+        data, reason = None, exc.strerror or str(exc)
+    else:
+        reason = "it does not exist" if not path.exists() else "it is not a file"
+    if data is None:
+        raise ConfigError(
+            [
+                Problem(
+                    _display(path),
+                    0,
+                    0,
+                    f"cannot read the do-not-tag list: {reason}",
+                    f"fix the path (set in {source})",
+                )
+            ]
+        )
+    return read_do_not_tag(data, _display(path), directory)
 
 
 def _github(problem: Problem, level: str) -> str:
     """Format a problem as a GitHub Actions workflow command."""
-    where = f"file={problem.file}"
+    name = problem.file.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+    where = f"file={name}"
     if problem.line:
         where += f",line={problem.line}" + (f",col={problem.column}" if problem.column else "")
     text = problem.message + (f" — {problem.hint}" if problem.hint else "")
@@ -191,13 +228,19 @@ def preview(
     fmt: str,
 ) -> None:
     """Show every post exactly as it will go out: time, text, weighted length, targets."""
-    loaded = load(app, file, calendar_file)
-    if start or end:
-        begin, until = _local_range(loaded.calendar, start and start.date(), end and end.date())
-        loaded = load(app, file, calendar_file, start=begin, end=until)
+    if start and end and start > end:
+        raise click.BadParameter("--from is after --to", param_hint="'--from'")
+    for value, name in ((start, "--from"), (end, "--to")):
+        if value and not 2000 <= value.year <= 2100:
+            raise click.BadParameter("use a date between 2000 and 2100", param_hint=f"'{name}'")
+    wanted = (state or "").strip().upper()
+    if state is not None and wanted not in STATE_CODES:
+        raise click.BadParameter(f"{state!r} is not a USPS state code", param_hint="'--state'")
+    loaded = load(
+        app, file, calendar_file, first_day=start and start.date(), last_day=end and end.date()
+    )
     posts = list(loaded.plan.posts)
     if state:
-        wanted = state.strip().upper()
         members = {m.bioguide_id for m in app.directory().by_state(wanted)}
         posts = [p for p in posts if p.target_group == wanted or members & set(p.targets)]
     if fmt == "json":
@@ -241,6 +284,11 @@ def cost(app: AppContext, file: Path | None, calendar_file: Path | None, fmt: st
     windows = loaded.calendar.campaign.recess
     first = min(w.first_day for w in windows)
     last = max(w.last_day for w in windows)
+    recess_days = [
+        w.first_day + timedelta(n)
+        for w in windows
+        for n in range((w.last_day - w.first_day).days + 1)
+    ]
     result = forecast(
         loaded.plan.posts,
         first,
@@ -249,6 +297,7 @@ def cost(app: AppContext, file: Path | None, calendar_file: Path | None, fmt: st
         polling=settings.polling,
         expected=settings.forecast,
         budget=settings.budget,
+        days=recess_days,
     )
     if fmt == "json":
         click.echo(json.dumps({
@@ -261,7 +310,7 @@ def cost(app: AppContext, file: Path | None, calendar_file: Path | None, fmt: st
             "fits": result.fits,
         }, indent=2))  # fmt: skip
     else:
-        days = (last - first).days + 1
+        days = len(set(recess_days))
         click.echo(
             f"X pay-per-use forecast for {loaded.calendar.file}: {first} to {last} "
             f"({days} days), prices from settings"

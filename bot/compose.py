@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,28 +28,25 @@ from urllib.parse import quote
 
 import jinja2
 from jinja2 import meta
-from jinja2.sandbox import SandboxedEnvironment
 
-from bot.campaign import Calendar, Occurrence, PostSpec, Targets, occurrences
+from bot.campaign import Calendar, Occurrence, PostSpec, occurrences
 from bot.campaign_schema import STATE_NAMES
 from bot.errors import CalendarError, Problem
 from bot.legislators import Directory, Legislator
+from bot.targets import human_list, resolve, title
+from bot.templates import (
+    EMPTY_MEANS,
+    MAX_TEXT_CHARS,
+    VARIABLES,
+    PostSandbox,
+    locate,
+    statement_problem,
+    text_problem,
+)
 from bot.twitter_text import MAX_WEIGHTED_LENGTH, extract_mentions, extract_urls, weighted_length
 
+MAX_PLANNED_POSTS = 50_000
 INTENT_BASE = "https://x.com/intent/tweet?text="
-_EMPTY = {
-    "names": "the post has no targets",
-    "handles": "no target has an X handle, so the supporter's post tags nobody",
-    "state": "the targets are in several states (use for_each: state) or none",
-    "state_name": "the targets are in several states (use for_each: state) or none",
-    "district": "the targets are not all in one House district",
-    "committee": "targets names no committee",
-    "phones": "no target has an office phone in the directory",
-}
-VARIABLES = (
-    "hashtag", "names", "handles", "state", "state_name", "district", "chamber", "committee",
-    "count", "intent_url", "date", "week", "phones",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -60,11 +57,13 @@ class Policy:
         tagged_posts_per_day: at most this many @-tagging posts per local day.
         tag_interval_days: each legislator @-tagged at most once in this many days.
         do_not_tag: bioguide ids never to be @-tagged (config/do-not-tag.yaml).
+        posts_per_day: the worker posts at most this many a local day (a warning here).
     """
 
     tagged_posts_per_day: int = 5
     tag_interval_days: int = 7
     do_not_tag: frozenset[str] = frozenset()
+    posts_per_day: int = 40
 
 
 @dataclass(frozen=True)
@@ -126,69 +125,16 @@ def intent_url(text: str) -> str:
     return INTENT_BASE + quote(unicodedata.normalize("NFC", text), safe="")
 
 
-def human_list(items: Sequence[str]) -> str:
-    """Join names for prose: ``a``, ``a and b``, ``a, b and c``."""
-    return (
-        items[0]
-        if len(items) == 1
-        else ", ".join(items[:-1]) + " and " + items[-1]
-        if items
-        else ""
-    )
-
-
-def title(member: Legislator) -> str:
-    """Return a member's name with their title: ``Sen. Rick Scott``, ``Rep. ...``, ``Del. ...``."""
-    if member.chamber == "senate":
-        return f"Sen. {member.name}"
-    if member.delegate:
-        return f"{'Res. Comm.' if member.state == 'PR' else 'Del.'} {member.name}"
-    return f"Rep. {member.name}"
-
-
-def resolve(targets: Targets | None, directory: Directory) -> tuple[Legislator, ...]:
-    """Return the legislators a post's targets select, in directory order.
-
-    Members of (``states`` ∪ ``districts``), narrowed by ``chamber``, ``party`` and
-    ``committees`` (any), plus ``bioguide_ids``, minus ``exclude``. No targets: nobody.
-    """
-    if targets is None:
-        return ()
-    chosen: set[str] = set()
-    if targets.has_filters:
-        chamber = None if targets.chamber in (None, "both") else targets.chamber
-        narrowed = directory.select(
-            chamber=chamber, party=targets.party or None, committees=targets.committees or None
-        )
-        if targets.states or targets.districts:
-            place = (
-                {m.bioguide_id for m in directory.select(states=targets.states)}
-                if targets.states
-                else set()
-            )
-            if targets.districts:
-                seats = directory.select(districts=[str(d) for d in targets.districts])
-                place |= {m.bioguide_id for m in seats}
-            narrowed = tuple(m for m in narrowed if m.bioguide_id in place)
-        chosen = {m.bioguide_id for m in narrowed}
-    chosen |= (
-        {m.bioguide_id for m in directory.select(bioguide_ids=targets.bioguide_ids)}
-        if targets.bioguide_ids
-        else set()
-    )
-    chosen -= set(targets.exclude)
-    return tuple(m for m in directory.members if m.bioguide_id in chosen)
-
-
 class _Composer:
     def __init__(self, calendar: Calendar, directory: Directory, policy: Policy) -> None:
         self.calendar = calendar
         self.directory = directory
         self.policy = policy
-        self.env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+        self.env = PostSandbox()
         self.templates: dict[tuple[str, str], jinja2.Template | None] = {}
         self.used: dict[tuple[str, str], set[str]] = {}
         self.resolved: dict[str, tuple[Legislator, ...]] = {}
+        self.per_day: dict[date, int] = defaultdict(int)
         self.problems: dict[tuple[int, int, str], Problem] = {}
         self.warnings: dict[tuple[int, int, str], Problem] = {}
         self.state_order = {
@@ -211,6 +157,9 @@ class _Composer:
             )
             try:
                 parsed = self.env.parse(source)
+                refused = statement_problem(parsed)
+                if refused:
+                    raise jinja2.TemplateSyntaxError(refused[1], refused[0])
                 self.used[post.id, which] = meta.find_undeclared_variables(parsed)
                 self.templates[post.id, which] = self.env.from_string(parsed)
             except jinja2.TemplateSyntaxError as exc:
@@ -218,7 +167,7 @@ class _Composer:
                 self.problem(
                     (at[0] + (exc.lineno or 1) - 1, at[1]),
                     f"post '{post.id}': the {which} template is broken: {exc.message}",
-                    "variables are written {{ name }}; see docs/calendar.md",
+                    "write {{ variable }} and {% if ... %}…{% endif %}; see docs/calendar.md",
                 )
         return self.templates[post.id, which]
 
@@ -227,20 +176,24 @@ class _Composer:
         if compiled is None:
             return None
         at = (post.text_line, post.text_column) if which == "text" else post.intent_text_at
+        blocked = False
         for var in sorted(self.used.get((post.id, which), ())):
             value = variables.get(var)
             if isinstance(value, str) and not value:
                 where = self.find_variable(post, which, var, at)
                 group = f" for {variables['state']}" if variables.get("state") else ""
-                message = f"post '{post.id}'{group}: {{{{ {var} }}}} is empty: {_EMPTY[var]}"
-                self.problem(
-                    where,
-                    message,
-                    "narrow the targets or remove the variable",
-                    warn=var == "handles",
-                )
+                message = f"post '{post.id}'{group}: {{{{ {var} }}}} is empty: {EMPTY_MEANS[var]}"
+                warn = var == "handles" and which == "intent_text"
+                blocked = blocked or not warn
+                self.problem(where, message, "narrow the targets or remove the variable", warn=warn)
+        if blocked:
+            return None
         try:
-            return unicodedata.normalize("NFC", compiled.render(variables).strip())
+            text = unicodedata.normalize("NFC", compiled.render(variables).strip())
+            unsendable = text_problem(text)
+            if unsendable is None:
+                return text
+            self.problem(at, f"post '{post.id}': {unsendable}", "check the template's output")
         except jinja2.UndefinedError as exc:
             name = re.search(r"'(\w+)' is undefined", str(exc))
             var = name.group(1) if name else "?"
@@ -251,7 +204,11 @@ class _Composer:
                     "{{ intent_url }} so supporters tag their members themselves"
                 )
             elif var == "intent_url":
-                hint = "add an intent_text: the supporter's post the link pre-fills"
+                hint = (
+                    "{{ intent_url }} belongs in text, not in intent_text"
+                    if which == "intent_text"
+                    else "add an intent_text: the supporter's post the link pre-fills"
+                )
             else:
                 hint = f"known variables: {', '.join(VARIABLES)}"
             self.problem(
@@ -261,21 +218,33 @@ class _Composer:
             self.problem(at, f"post '{post.id}': the {which} template failed: {exc}")
         return None
 
+    def check_day(self, planned: PlannedPost) -> None:
+        """Warn about a post outside the recess or over the daily cap (in its local day)."""
+        day, spec = planned.local_at.date(), self.calendar.post(planned.post_id)
+        at = (spec.line, spec.column) if spec else (0, 0)
+        self.per_day[day] += 1
+        if not self.calendar.campaign.in_recess(day):
+            self.problem(
+                at,
+                f"post '{planned.post_id}' goes out on {day}, outside the recess",
+                "check the date, time and stagger",
+                warn=True,
+            )
+        if self.per_day[day] == self.policy.posts_per_day + 1:
+            self.problem(
+                at,
+                f"{day} plans more than {self.policy.posts_per_day} posts, the "
+                "daily cap (settings caps.posts_per_day): the rest would be skipped",
+                "spread the posts over more days",
+                warn=True,
+            )
+
     def find_variable(
         self, post: PostSpec, which: str, name: str, at: tuple[int, int]
     ) -> tuple[int, int]:
         """Locate ``{{ name`` in the calendar file, within the lines of the post's template."""
         first, last = post.spans.get(which, (at[0], at[0]))
-        pattern = re.compile(r"\{\{-?\s*" + re.escape(name) + r"\b")
-        for number in range(first, last + 1):
-            found = (
-                pattern.search(self.calendar.lines[number - 1])
-                if number <= len(self.calendar.lines)
-                else None
-            )
-            if found:
-                return number, found.start() + 1
-        return at
+        return locate(self.calendar.lines, first, last, name) or at
 
     def groups(self, occurrence: Occurrence) -> list[tuple[str, tuple[Legislator, ...]]]:
         post = occurrence.post
@@ -394,7 +363,7 @@ class _Composer:
         return 0
 
     def check_length(self, post: PostSpec, text: str, local_at: datetime, what: str) -> int:
-        length = weighted_length(text)
+        length = len(text) if len(text) > MAX_TEXT_CHARS else weighted_length(text)
         at = (post.text_line, post.text_column) if what == "the post" else post.intent_text_at
         if length > MAX_WEIGHTED_LENGTH:
             self.problem(
@@ -408,10 +377,11 @@ class _Composer:
     def check_mentions(
         self, post: PostSpec, text: str, local_at: datetime, taggable: list[Legislator]
     ) -> tuple[str, ...]:
-        mentioned = [h.lower() for h in extract_mentions(text)]
+        written = extract_mentions(text)
+        mentioned = [h.lower() for h in written]
         at = (post.text_line, post.text_column)
         if mentioned and post.tagging != "approved":
-            shown = ", ".join("@" + h for h in mentioned)
+            shown = ", ".join("@" + h for h in written)
             self.problem(
                 at,
                 f"post '{post.id}': the text @mentions {shown} but tagging is {post.tagging}",
@@ -420,7 +390,7 @@ class _Composer:
             )
             return ()
         by_handle = {m.x.lower(): m for m in taggable if m.x}
-        strangers = [h for h in mentioned if h not in by_handle]
+        strangers = [h for h in written if h.lower() not in by_handle]
         if strangers:
             self.problem(
                 at,
@@ -456,10 +426,19 @@ def plan(
     composer = _Composer(calendar, directory, policy)
     posts: list[PlannedPost] = []
     for occurrence in occurrences(calendar, start, end, include_disabled=True):
+        if len(posts) >= MAX_PLANNED_POSTS:
+            spec = occurrence.post
+            composer.problem(
+                (spec.line, spec.column),
+                f"the calendar expands to more than {MAX_PLANNED_POSTS:,} posts",
+                "split it, or use fewer for_each",
+            )
+            break
         for index, (group, members) in enumerate(composer.groups(occurrence)):
             planned = composer.compose(occurrence, index, group, members)
             if planned is not None and occurrence.post.enabled:  # disabled: checked only
                 posts.append(planned)
+                composer.check_day(planned)
     posts.sort(key=lambda p: p.at_utc)
     _check_duplicates(composer, calendar, posts)
     _check_tagging_limits(composer, calendar, posts, policy)
@@ -468,6 +447,10 @@ def plan(
         tuple(sorted(composer.problems.values(), key=_order)),
         tuple(sorted(composer.warnings.values(), key=_order)),
     )
+
+
+def _days(span: timedelta) -> str:
+    return f"{span.days} day{'s' * (span.days != 1)}"
 
 
 def _order(problem: Problem) -> tuple[int, int]:
@@ -517,7 +500,7 @@ def _check_tagging_limits(
                 composer.problem(
                     at,
                     f"post '{planned.post_id}' on {day} tags {bioguide} again "
-                    f"{(planned.at_utc - earlier.at_utc).days} days after "
+                    f"{_days(planned.at_utc - earlier.at_utc)} after "
                     f"'{earlier.post_id}'",
                     f"each legislator at most once in "
                     f"{policy.tag_interval_days} days (settings: tag_interval_days)",

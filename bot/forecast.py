@@ -81,6 +81,7 @@ def forecast(
     polling: Polling,
     expected: Forecast,
     budget: Budget,
+    days: Sequence[date] = (),
 ) -> CostForecast:
     """Forecast what a campaign costs on X.
 
@@ -91,11 +92,14 @@ def forecast(
         polling: minutes between mention and search polls.
         expected: expected mentions and hashtag posts per day; days of metrics refresh.
         budget: monthly reads and dollars (0: no limit).
+        days: the local days collection runs (default: every day first_day..last_day); a
+            campaign with several recess windows collects only in them.
 
     Returns:
         The priced lines, and each month against the budget.
     """
-    days = [first_day + timedelta(n) for n in range((last_day - first_day).days + 1)]
+    span = (last_day - first_day).days + 1
+    days = sorted(set(days)) or [first_day + timedelta(n) for n in range(span)]
     plain = [p for p in posts if not p.has_url]
     linked = [p for p in posts if p.has_url]
     per_month: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])

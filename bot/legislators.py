@@ -239,7 +239,18 @@ class Directory:
             raise DataError(f"{path}: cannot read: {exc.strerror}", MISSING_HINT) from None
         directory = cls.from_yaml(data, str(path))
         if overrides_path is not None and overrides_path.exists():
-            overrides = read_overrides(overrides_path.read_bytes(), str(overrides_path))
+            try:
+                raw = overrides_path.read_bytes()
+            except OSError as exc:
+                problem = Problem(
+                    str(overrides_path),
+                    0,
+                    0,
+                    f"cannot read the overrides: {exc.strerror or exc}",
+                    "settings 'overrides' names a file",
+                )
+                raise ConfigError([problem]) from None
+            overrides = read_overrides(raw, str(overrides_path))
             directory.apply_overrides(overrides, strict=strict_overrides)
         return directory
 
@@ -255,7 +266,8 @@ class Directory:
             raise DataError(
                 f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}", hint
             ) from None
-        version = doc.get("directory", {}).get("format") if isinstance(doc, dict) else None
+        header = doc.get("directory") if isinstance(doc, dict) else None
+        version = header.get("format") if isinstance(header, dict) else None
         if version != FORMAT:
             raise DataError(f"{file}: not a reachout directory (format {version!r})", hint)
         try:
@@ -517,44 +529,3 @@ def _override_value(reader: yamlsource.Reader, name: str, node: Node) -> str | N
         reader.problem(node, f"{text!r} is not a valid '{name}'", hint)
         return None
     return text
-
-
-def read_do_not_tag(data: bytes, file: str, directory: Directory) -> frozenset[str]:
-    """Read ``config/do-not-tag.yaml``: who our posts never @-tag.
-
-    Args:
-        data: the file's bytes.
-        file: its name, for messages.
-        directory: to resolve bioguide ids and "@handles".
-
-    Returns:
-        The bioguide ids on the list.
-
-    Raises:
-        ConfigError: unknown keys, or a legislator the directory does not know (line:column).
-    """
-    source = yamlsource.load(data, file, max_bytes=256 * 1024, error=ConfigError)
-    reader = yamlsource.Reader(source)
-    found: set[str] = set()
-    if source.root is not None:
-        entries = reader.mapping(source.root, "the do-not-tag file", ["do_not_tag"])
-        items = reader.sequence(entries["do_not_tag"][1], "do_not_tag") if entries else []
-        for item in items:
-            fields = reader.mapping(
-                item,
-                "a do-not-tag entry",
-                ["who", "reason", "decided_by"],
-                required=["who", "reason"],
-            )
-            who = reader.text(fields["who"][1], "who", free_text=False) if "who" in fields else None
-            member = directory.find(who) if who else None
-            if who and member is None:
-                reader.problem(
-                    fields["who"][1],
-                    f"{who!r} is not a current legislator",
-                    'use a bioguide id or a quoted "@handle" (reachout legislators show ...)',
-                )
-            elif member:
-                found.add(member.bioguide_id)
-    reader.raise_if_any(ConfigError)
-    return frozenset(found)

@@ -25,6 +25,8 @@ LAYERS: dict[str, float] = {
     "legislators_import": 2.5,
     "congress_calendar": 2.5,
     "settings": 2,
+    "templates": 2.5,
+    "targets": 2.5,
     "compose": 3,
     "store": 3,
     "x_models": 1,

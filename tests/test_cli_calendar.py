@@ -254,3 +254,63 @@ def test_cost_over_budget_exits_1() -> None:
     code, out, _ = invoke("cost", env={"REACHOUT_BUDGET_MONTHLY_DOLLARS": "10"})
     assert 1 == code
     assert "2027-08: $" in out and "OVER BUDGET" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "phrase"),
+    [
+        (["preview", "--from", "2027-08-10", "--to", "2027-08-01"], "--from is after --to"),
+        (["preview", "--to", "9999-12-31"], "use a date between 2000 and 2100"),
+        (["preview", "--state", "ZZ"], "'ZZ' is not a USPS state code"),
+        (["preview", "--state", ""], "'' is not a USPS state code"),
+        (["validate", "config/calendar.yaml", "--calendar", "other.yaml"], "not both"),
+    ],
+    ids=["inverted-range", "far-future", "unknown-state", "empty-state", "file-and-option"],
+)
+def test_bad_arguments_are_usage_errors(args: list[str], phrase: str) -> None:
+    """Odd arguments exit 2 with a usage message, never a traceback or a silent 0 posts."""
+    code, _, err = invoke(*args)
+    assert 2 == code
+    assert phrase in err
+
+
+def test_github_format_escapes_the_file_name(tmp_path: Path) -> None:
+    """A ',' or ':' in the file name is escaped so the workflow command parses."""
+    path = tmp_path / "my,cal:x.yaml"
+    path.write_text(
+        HEADER + '  - id: a\n    date: 2027-08-03\n    time: 12:3\n    text: "x"\n',
+        encoding="utf-8",
+    )
+    code, out, _ = invoke("validate", str(path), "--format", "github")
+    assert 1 == code
+    assert f"file={str(path).replace(',', '%2C').replace(':', '%3A')},line=12,col=11::" in out
+
+
+@pytest.mark.parametrize(
+    ("target", "phrase"),
+    [("missing.yaml", "it does not exist"), (".", "it is not a file")],
+    ids=["missing", "directory"],
+)
+def test_a_named_do_not_tag_list_must_be_readable(tmp_path: Path, target: str, phrase: str) -> None:
+    """A do-not-tag list that settings name but cannot be read stops validation (exit 2)."""
+    code, _, err = invoke("validate", env={"REACHOUT_DO_NOT_TAG": str(tmp_path / target)})
+    assert 2 == code
+    assert f"cannot read the do-not-tag list: {phrase}" in err
+
+
+def test_cost_counts_only_recess_days(tmp_path: Path) -> None:
+    """Collection reads are forecast for the recess windows' days, not the gap between them."""
+    text = (
+        HEADER.replace(
+            "    - from: 2027-08-02\n      until: 2027-09-06\n",
+            "    - from: 2027-08-02\n      until: 2027-08-06\n"
+            "    - from: 2027-10-04\n      until: 2027-10-08\n",
+        )
+        + '  - id: a\n    date: 2027-08-03\n    time: "12:30"\n    text: "Hi {{ hashtag }}"\n'
+    )
+    path = tmp_path / "calendar.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, out, _ = invoke("cost", str(path), "--format", "json")
+    lines = {line["label"]: line for line in json.loads(out)["lines"]}
+    assert 0 == code
+    assert 150 * 10 == lines["mention reads"]["count"]

@@ -318,3 +318,29 @@ def test_list_does_not_import_heavy_libraries() -> None:
         timeout=60,
     )
     assert [0, []] == json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    ("content", "phrase"),
+    [
+        ("directory: [1]\n", "not a reachout directory"),
+        ("- just\n- a list\n", "not a reachout directory"),
+        ("directory: {format: 1}\nmembers: 5\n", "not a reachout directory"),
+    ],
+    ids=["header-list", "top-list", "members-scalar"],
+)
+def test_a_damaged_directory_is_a_clear_error(tmp_path: Path, content: str, phrase: str) -> None:
+    """A legislators file of the wrong shape is a DataError (exit 1), not an internal error."""
+    path = tmp_path / "legislators.yaml"
+    path.write_text(content, encoding="utf-8")
+    code, _, err = run(["legislators", "list"], env={"REACHOUT_LEGISLATORS": str(path)})
+    assert 1 == code
+    assert phrase in err or "damaged" in err
+    assert "internal error" not in err
+
+
+def test_an_overrides_path_that_is_a_directory_is_a_config_error(tmp_path: Path) -> None:
+    """Settings naming a folder as the overrides file is a configuration error (exit 2)."""
+    code, _, err = run(["legislators", "list"], env={"REACHOUT_OVERRIDES": str(tmp_path)})
+    assert 2 == code
+    assert "cannot read the overrides" in err

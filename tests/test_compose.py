@@ -30,13 +30,12 @@ from bot.compose import (
     Plan,
     PlannedPost,
     Policy,
-    human_list,
     intent_url,
     plan,
-    resolve,
 )
 from bot.errors import ConfigError
-from bot.legislators import Directory, Legislator, read_do_not_tag
+from bot.legislators import Directory, Legislator
+from bot.targets import human_list, read_do_not_tag, resolve
 from bot.twitter_text import extract_mentions, weighted_length
 from tests.conftest import PROJECT_ROOT
 
@@ -510,7 +509,7 @@ def test_intent_url_without_intent_text_is_a_problem(directory: Directory) -> No
         ("{{ ''.__class__.__mro__ }}", "unsafe"),
         ("{{ hashtag.__class__.__base__.__subclasses__() }}", "unsafe"),
         ("{{ cycler.__init__.__globals__.os }}", "unsafe"),
-        ("{{ range(1000000) | list }}", "Range too big"),
+        ("{{ hashtag | list }}", "No filter named 'list'"),
         ("{{ count / 0 }}", "division by zero"),
         ("{{ count + hashtag }}", "unsupported operand"),
     ],
@@ -522,8 +521,72 @@ def test_template_code_that_fails_is_a_problem_not_a_crash(
     """The sandbox refuses internals, and any error while rendering is a located problem."""
     result = compose(directory, post(text=f'"{template}"'))
     assert [(12, 12)] == [(p.line, p.column) for p in result.problems]
-    assert "the text template failed" in result.problems[0].message
+    assert re.search("the text template (failed|is broken)", result.problems[0].message)
     assert phrase in result.problems[0].message
+    assert () == result.posts
+
+
+@pytest.mark.parametrize(
+    ("template", "phrase"),
+    [
+        ("{{ 'a' * 10**9 }}", "repetition makes more than 4096"),
+        ("{{ 'a' * 1000000000 }}", "repetition makes more than 4096"),
+        ("{{ [1, 2] * 100000 }}", "repetition makes more than 4096"),
+        ("{{ 10 ** (10 ** 9) }}", "powers above 64"),
+        ("{{ '%0500000000d' % 1 }}", "'%' formatting is not allowed"),
+        ("{{ '{:>999999999}'.format(1) }}", "str.format is not allowed"),
+        ("{% for i in [1, 2] %}{{ i }}{% endfor %}", "'for' blocks are not allowed"),
+        ("{% set x = 1 %}{{ x }}", "'assign' blocks are not allowed"),
+        ("{% macro m() %}x{% endmacro %}", "'macro' blocks are not allowed"),
+        ("{{ range(10) }}", "unknown variable {{ range }}"),
+        ("{{ lipsum() }}", "unknown variable {{ lipsum }}"),
+        ("{{ [1, 2] | random }}", "No filter named 'random'"),
+        ("{{ self }}", "gave TemplateReference, not text"),
+        ("{{ hashtag.__class__ }}", "unsafe"),
+    ],
+    ids=[
+        "str-pow",
+        "str-repeat",
+        "list-repeat",
+        "int-pow",
+        "percent-width",
+        "format-width",
+        "for",
+        "set",
+        "macro",
+        "range",
+        "lipsum",
+        "random",
+        "self",
+        "dunder",
+    ],
+)
+def test_templates_cannot_exhaust_resources_or_vary(
+    directory: Directory, template: str, phrase: str
+) -> None:
+    """Post templates are bounded and deterministic: what preview shows is what goes out."""
+    result = compose(directory, post(text=f'"{template}"'))
+    assert 1 == len(result.problems), problems(result)
+    assert phrase in str(result.problems[0])
+    assert () == result.posts
+
+
+@pytest.mark.parametrize(
+    ("template", "phrase"),
+    [
+        ("\"{{ '' }}\"", "the post is empty"),
+        ('"{% if false %}x{% endif %}"', "the post is empty"),
+        ('"Hi \\x07 there"', "invisible character U+0007"),
+        ('"Hi \\u202e there"', "invisible character U+202E"),
+        ('"Hi \\ufffe there"', "invisible character U+FFFE"),
+        ("\"{{ 'x\\x00' }} there\"", "invisible character U+0000"),
+    ],
+    ids=["empty-string", "empty-if", "bell", "rtl-override", "non-character", "nul-from-jinja"],
+)
+def test_unsendable_text_is_a_problem(directory: Directory, template: str, phrase: str) -> None:
+    """An empty post or one holding hidden characters is refused, not sent."""
+    result = compose(directory, post(text=template))
+    assert [phrase] == [phrase for p in result.problems if phrase in p.message], problems(result)
     assert () == result.posts
 
 
@@ -551,7 +614,7 @@ def test_mention_in_text_without_approval_is_a_problem(directory: Directory, tag
     """Under none and intent our own post may @mention nobody, not even a literal @handle."""
     result = compose(directory, post(tagging=tagging, text='"Thanks @SenRickScott for voting"'))
     assert [(13, 12)] == [(p.line, p.column) for p in result.problems]
-    assert f"@senrickscott but tagging is {tagging}" in result.problems[0].message
+    assert f"@SenRickScott but tagging is {tagging}" in result.problems[0].message
 
 
 def test_approved_post_tags_its_targets(directory: Directory) -> None:
@@ -576,7 +639,7 @@ def test_approved_post_mentioning_a_non_target_is_a_problem(directory: Directory
         directory, post(**APPROVED, targets="{states: [AK], chamber: senate}", text=text)
     )
     assert [(15, 12)] == [(p.line, p.column) for p in result.problems]
-    assert f"tags @{scott.x.lower()}, who is not a target" in result.problems[0].message
+    assert f"tags @{scott.x}, who is not a target" in result.problems[0].message
 
 
 def test_do_not_tag_member_is_left_out_and_reported(directory: Directory) -> None:
@@ -941,3 +1004,86 @@ def test_keys_are_stable_across_plans_and_unrelated_edits(directory: Directory) 
     after = [p.key for p in compose(directory, extra + fan).posts if p.post_id == "fan"]
     assert before == again == after
     assert 2 == len(before)
+
+
+def test_a_stagger_past_the_recess_is_a_warning(directory: Directory) -> None:
+    """An expansion staggered beyond the recess's last day is flagged, not silently planned."""
+    result = compose(
+        directory,
+        post(
+            **{
+                "date": "2027-09-06",
+                "for_each": "state",
+                "stagger": "24h",
+                "targets": "{chamber: senate, states: [AK, AL]}",
+                "text": '"{{ state_name }} {{ date }}"',
+            }
+        ),
+    )
+    assert [] == problems(result)
+    assert ["post 'a' goes out on 2027-09-07, outside the recess"] == [
+        w.message for w in result.warnings
+    ]
+
+
+def test_more_posts_in_a_day_than_the_cap_is_a_warning(directory: Directory) -> None:
+    """A day planning more than settings caps.posts_per_day is named once in a warning."""
+    result = compose(
+        directory,
+        post(
+            **{
+                "for_each": "state",
+                "stagger": "1m",
+                "targets": "{chamber: senate}",
+                "text": '"{{ state_name }} {{ hashtag }}"',
+            }
+        ),
+        Policy(posts_per_day=10),
+    )
+    assert 50 == len(result.posts)
+    assert [
+        "2027-08-03 plans more than 10 posts, the daily cap (settings caps.posts_per_day): "
+        "the rest would be skipped"
+    ] == [w.message for w in result.warnings]
+
+
+def test_approved_post_whose_targets_have_no_taggable_handle_is_an_error(
+    directory: Directory,
+) -> None:
+    """With tagging approved, an empty {{ handles }} in the post itself is an error."""
+    result = compose(
+        directory,
+        post(
+            tagging="approved",
+            approved_by="Jordan Lee",
+            targets="{bioguide_ids: [S001217]}",
+            text='"{{ handles }} thank you. {{ hashtag }}"',
+        ),
+        Policy(do_not_tag=frozenset({"S001217"})),
+    )
+    assert [
+        "post 'a' for FL: {{ handles }} is empty: no target has an X handle that may be "
+        "tagged (none, or on the do-not-tag list)"
+    ] == [p.message for p in result.problems]
+    assert () == result.posts
+
+
+def test_expansions_are_capped(directory: Directory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A calendar that expands past the planned-post cap stops with one problem."""
+    monkeypatch.setattr("bot.compose.MAX_PLANNED_POSTS", 100)
+    result = compose(
+        directory,
+        post(
+            **{
+                "date": None,
+                "every": "day",
+                "from": "2027-08-02",
+                "until": "2027-08-20",
+                "for_each": "state",
+                "targets": "{chamber: senate}",
+                "text": '"{{ state_name }} {{ date }}"',
+            }
+        ),
+    )
+    assert ["the calendar expands to more than 100 posts"] == [p.message for p in result.problems]
+    assert 100 <= len(result.posts) < 100 + 50
