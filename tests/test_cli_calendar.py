@@ -314,3 +314,60 @@ def test_cost_counts_only_recess_days(tmp_path: Path) -> None:
     lines = {line["label"]: line for line in json.loads(out)["lines"]}
     assert 0 == code
     assert 150 * 10 == lines["mention reads"]["count"]
+
+
+ONE = '  - id: a\n    date: 2027-08-03\n    time: "12:30"\n    text: "Hi {{ hashtag }}"\n'
+
+
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [
+        ((HEADER + ONE.replace('"12:30"', "1:5")).encode(), ":12:11:"),
+        ((HEADER + ONE.replace('"Hi {{ hashtag }}"', "Join #RecessReachOut")).encode(), ":13:16:"),
+        ((HEADER + ONE.replace('"Hi {{ hashtag }}"', "@SenRickScott hi")).encode(), ":13:11:"),
+        ((HEADER + ONE.replace('"Hi {{ hashtag }}"', "Reminder: call")).encode(), ":13:19:"),
+        ((HEADER + ONE + "    text: again\n").encode(), ":14:5:"),
+        ((HEADER + ONE.replace("    time:", "    tiem:")).encode(), ":12:5:"),
+        ((HEADER + ONE.replace("    date:", "\tdate:")).encode(), ":11:1:"),
+        ((HEADER + ONE.replace("id: a", "id: &x a")).encode(), ":10:9:"),
+        ((HEADER + ONE.replace("Hi", "Caf\x92")).encode("latin-1"), ":13:15:"),
+        ((HEADER + ONE.replace("Hi", "Hi\x0b")).encode(), ":13:14:"),
+        ((HEADER + ONE.replace("2027-08-03", "2027-02-30")).encode(), ":11:11:"),
+        (
+            (
+                HEADER.replace("2027-08-02", "2027-03-01")
+                + ONE.replace("2027-08-03", "2027-03-14").replace('"12:30"', '"02:30"')
+            ).encode(),
+            ":12:11:",
+        ),
+        (b"# nothing here\n", ":"),
+        (b"x" * (600 * 1024), ":"),
+    ],
+    ids=[
+        "time",
+        "cut-hash",
+        "at-sign",
+        "colon-space",
+        "duplicate-key",
+        "unknown-key",
+        "tab",
+        "anchor",
+        "not-utf8",
+        "control-char",
+        "invalid-date",
+        "dst-gap",
+        "empty",
+        "too-big",
+    ],
+)
+def test_every_kind_of_mistake_exits_1_with_a_location_and_no_traceback(
+    tmp_path: Path, data: bytes, where: str
+) -> None:
+    """Each kind of calendar mistake: exit 1, FILE:LINE:COLUMN — hint, and no traceback."""
+    path = tmp_path / "calendar.yaml"
+    path.write_bytes(data)
+    code, out, err = invoke("validate", str(path))
+    assert 1 == code
+    assert f"error: {path}{where}" in err
+    assert " — " in err
+    assert "Traceback" not in out + err and "internal error" not in err
