@@ -42,6 +42,7 @@ LAYERS: dict[str, float] = {
     "cli_context": 5.5,
     "cli_calendar": 5.8,
     "cli_legislators": 5.8,
+    "cli_worker": 5.9,
     "cli": 6,
     "__main__": 7,
     "__init__": 0,
