@@ -25,7 +25,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bot import campaign_schema as schema
 from bot import yamlsource
-from bot.campaign_schema import RULES, WEEKDAYS, District, parse_duration, read_section
+from bot.campaign_schema import RULES, WEEKDAYS, District, json_schema, parse_duration, read_section
 from bot.errors import CalendarError, Problem
 
 __all__ = [
@@ -38,6 +38,7 @@ MAX_CALENDAR_BYTES = 512 * 1024
 MAX_POSTS = 5_000
 MAX_OCCURRENCES = 50_000
 MAX_REPEAT_DAYS = 366
+MAX_QUERY = 512  # X recent search: the longest query
 Tagging = Literal["none", "intent", "approved"]
 Position = tuple[int, int]  # 1-based (line, column)
 Day = date  # PostSpec has a field named date
@@ -234,17 +235,6 @@ class Calendar:
         return next((p for p in self.posts if p.id == post_id), None)
 
 
-def json_schema() -> dict[str, Any]:
-    """Return the calendar's JSON Schema (draft-07), built from the field table."""
-    return {
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "title": "reachout campaign calendar",
-        "description": "The calendar staff edit (docs/calendar.md). Quote times and text: "
-        '"09:30". The loader checks more than this schema.',
-        **schema.object_schema(schema.CALENDAR_FIELDS),
-    }
-
-
 def load_calendar_file(path: Path | str, **limits: int) -> Calendar:
     """Read a calendar file and load it.
 
@@ -258,12 +248,10 @@ def load_calendar_file(path: Path | str, **limits: int) -> Calendar:
     Raises:
         CalendarError: the file cannot be read, or has problems.
     """
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        hint = "check the path (settings: calendar) and that the file is readable"
-        problem = Problem(str(path), 0, 0, f"cannot read the calendar: {exc.strerror or exc}", hint)
-        raise CalendarError([problem]) from None
+    hint = "check the path (settings: calendar) and that the file is readable"
+    max_bytes = limits.get("max_bytes", MAX_CALENDAR_BYTES)
+    data = yamlsource.read_file(path, str(path), max_bytes=max_bytes, error=CalendarError,
+                                what="the calendar", hint=hint)  # fmt: skip
     return load_calendar(data, str(path), **limits)
 
 
@@ -377,22 +365,33 @@ class _Loader:
     def campaign(self, node: Node) -> Campaign | None:
         values, nodes, _ = read_section(self.reader, node, schema.CAMPAIGN_FIELDS, "campaign")
         items = self.items(nodes.get("recess"), "recess", self.max_posts)
-        windows = [self.window(item, index) for index, item in enumerate(items, 1)]
+        windows: list[RecessWindow | None] = []
+        for index, item in enumerate(items, 1):
+            windows.append(self.window(item, index, windows))
         needed = {"name", "hashtag", "timezone", "x_username"}
         if not windows or None in windows or not needed <= values.keys():
             return None
-        values.setdefault("search_query", f"{values['hashtag']} -is:retweet")
+        query = values.setdefault("search_query", f"{values['hashtag']} -is:retweet")
+        if len(query) > MAX_QUERY:
+            where = nodes.get("search_query", nodes["hashtag"])
+            self.at(where, "long_query", length=len(query), limit=MAX_QUERY)
         return Campaign(**values, recess=tuple(w for w in windows if w))
 
-    def window(self, node: Node, index: int) -> RecessWindow | None:
-        values, nodes, _ = read_section(
-            self.reader, node, schema.RECESS_FIELDS, f"recess window {index}"
-        )
+    def window(
+        self, node: Node, index: int, earlier: list[RecessWindow | None]
+    ) -> RecessWindow | None:
+        what = f"recess window {index}"
+        values, nodes, _ = read_section(self.reader, node, schema.RECESS_FIELDS, what)
         if len(values) < 2:
             return None
         first, last = values["first_day"], values["last_day"]
         if last < first:
             self.at(nodes["until"], "until_before_from", first=first, last=last)
+        overlaps = (
+            n for n, w in enumerate(earlier, 1) if w and w.first_day <= last and first <= w.last_day
+        )
+        if other := next(overlaps, 0):
+            self.at(node, "overlap", warn=True, index=index, other=other)
         return RecessWindow(first, last)
 
     def defaults(self, node: Node) -> Defaults:
@@ -406,7 +405,10 @@ class _Loader:
         posts: list[PostSpec] = []
         first_lines: dict[str, int] = {}  # post id → line of its first entry
         for index, item in enumerate(items, 1):
+            before = len(self.reader.problems)
             post, id_node = self.post(item, index, defaults), schema.peek(item, "id")
+            if post is None and len(self.reader.problems) == before:  # never drop one silently
+                self.at(item, "dropped", index=index)
             post_id = id_node.value if isinstance(id_node, ScalarNode) else ""
             if id_node and post_id in first_lines:
                 self.at(id_node, "same_id", id=post_id, line=first_lines[post_id])

@@ -391,6 +391,10 @@ _SYNONYMS = (
     "tz=timezone handle=x_username username=x_username"
 )
 SYNONYMS = {word: key for word, _, key in (pair.partition("=") for pair in _SYNONYMS.split())}
+# A list key → what one of its items is, for "add at least one ...".
+_ONES = "every=day except=date states=state districts=district party=party committees=committee "
+_ONES += "bioguide_ids=bioguide_id exclude=bioguide_id"
+ONE = {key: one.replace("_", " ") for key, _, one in (p.partition("=") for p in _ONES.split())}
 
 
 def read_section(
@@ -427,6 +431,12 @@ def read_section(
         positions[field.key] = position(value_node)
         if field.kind == "section":
             continue
+        no_items = isinstance(value_node, ScalarNode | SequenceNode) and not value_node.value
+        if field.many and no_items:  # [], or nothing after the key
+            empty = "an empty list" if isinstance(value_node, SequenceNode) else "empty"
+            hint = f"remove the line or add at least one {ONE.get(field.key, 'item')}"
+            reader.problem(value_node, f"'{field.key}' is {empty}", hint)
+            continue
         items = reader.sequence(value_node, field.key) if field.many else [value_node]
         parsed = [read_value(reader, item, field) for item in items]
         if field.many:
@@ -460,6 +470,17 @@ def object_schema(fields: tuple[Field, ...]) -> dict[str, Any]:
     }
 
 
+def json_schema() -> dict[str, Any]:
+    """Return the calendar's JSON Schema (draft-07), built from the field table."""
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "reachout campaign calendar",
+        "description": "The calendar staff edit (docs/calendar.md). Quote times and text: "
+        '"09:30". The loader checks more than this schema.',
+        **object_schema(CALENDAR_FIELDS),
+    }
+
+
 # The rules between keys, checked by bot.campaign: "message — hint", with str.format fields.
 RULES = {
     "empty": "the calendar is empty — restore it: an empty file never means 'delete all posts'",
@@ -488,6 +509,10 @@ RULES = {
     "missing": "{when} does not exist in {zone}: clocks jump forward — pick another time, {fix}",
     "twice": "{when} happens twice in {zone} (clocks fall back): at {utc} UTC — pick another "
     "time, {fix}",
+    "overlap": "recess window {index} overlaps window {other} — check the dates, or merge them",
+    "long_query": "search_query is {length:,} characters, over X's limit of {limit} — shorten it",
+    "dropped": "post {index} could not be read — check its keys and values (this is a bug: "
+    "please report it)",
     "over_cap": "{days} day(s) plan more than {cap} post(s) (first {first}) — the extra posts "
     "would be skipped; spread them out",
 }

@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -23,6 +24,7 @@ from bot import __version__
 from bot.cli_calendar import cost, preview, validate
 from bot.cli_context import AppContext
 from bot.cli_legislators import legislators
+from bot.cli_worker import COMMANDS as WORKER_COMMANDS
 from bot.errors import BotError, SourceError
 from bot.settings import SECRET_NAMES, env_name, load_secrets
 
@@ -98,9 +100,13 @@ def config() -> None:
     """Inspect the effective settings."""
 
 
-def _shown(value: Any) -> Any:
+def _shown(name: str, value: Any) -> Any:
+    """A setting as `config show` prints it: a webhook URL without its secret path."""
     if isinstance(value, Path):
         return str(value)
+    if name == "alerts.webhook_url" and value:
+        parts = urlsplit(value)  # a Slack webhook's path is a credential: scheme://host/… only
+        return f"{parts.scheme}://{parts.hostname}/…"
     return value
 
 
@@ -114,7 +120,7 @@ def config_show(app: AppContext, fmt: str) -> None:
     settings = app.settings
     secrets = load_secrets(app.environ)
     rows: list[tuple[str, Any, str, str]] = [
-        (name, _shown(value), settings.sources[name], env_name(name))
+        (name, _shown(name, value), settings.sources[name], env_name(name))
         for name, value in settings.items()
     ]
     secret_rows = [
@@ -143,7 +149,7 @@ def config_show(app: AppContext, fmt: str) -> None:
 
 
 main.add_command(legislators)
-for _command in (validate, preview, cost):
+for _command in (validate, preview, cost, *WORKER_COMMANDS):
     main.add_command(_command)
 
 

@@ -106,6 +106,7 @@ def run_command(
     app: AppContext, calendar_file: Path | None, backend: str | None, lease_seconds: float
 ) -> None:
     """Run the posting worker until SIGTERM or Ctrl-C: each due post goes out once, on time."""
+    from bot.alerts import WebhookAlerts
     from bot.posting import Poster
     from bot.scheduler import Timings, Worker, utc_now
     from bot.testing import SandboxX
@@ -134,7 +135,19 @@ def run_command(
         return loaded.plan.posts
 
     with Store.open(settings.database) as store:
-        poster = Poster(store, client, settings.caps, user_id=account.user_id if account else None)
+        webhook = WebhookAlerts(
+            settings.alerts.webhook_url,
+            connect_seconds=settings.timeouts.connect_seconds,
+            read_seconds=settings.timeouts.read_seconds,
+            campaign="reachout",
+        )
+        poster = Poster(
+            store,
+            client,
+            settings.caps,
+            alert=webhook,
+            user_id=account.user_id if account else None,
+        )
         worker = Worker(
             store,
             poster,

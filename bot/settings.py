@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
+import re
 import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot import yamlsource
 from bot.errors import ConfigError, Problem
@@ -156,6 +159,60 @@ _CHOICES = {
     "backend": ("sandbox", "live"),
     "log_level": ("debug", "info", "warning", "error"),
 }
+# The smallest value of a number setting (any other: 0); _POSITIVE ones must be above 0.
+_MINIMUMS = {
+    "polling.mentions_minutes": 1,
+    "polling.search_minutes": 1,
+    "caps.posts_per_day": 1,
+    "caps.posts_per_15_minutes": 1,
+    "caps.tag_interval_days": 1,
+}
+_POSITIVE = {"timeouts.connect_seconds", "timeouts.read_seconds"}
+_URLS = {"x_api_base_url": "https://api.x.com", "alerts.webhook_url": "https://hooks.slack.com/…"}
+# A key that looks like a credential (in the file, it gets the "environment only" hint).
+_SECRET_LOOKING = re.compile(r"secret|password|passwd|token|consumer_key|api_key|credential", re.I)
+
+
+def _secret_hint(key: str) -> str | None:
+    """The hint for an unknown settings key that looks like a credential (else None)."""
+    if _SECRET_LOOKING.search(key):
+        return "secrets are read from the environment only (X_CONSUMER_KEY …), never from this file"
+    return None
+
+
+def _invalid(name: str, value: Any) -> tuple[str, str] | None:
+    """Check a typed value, from the file and from the environment alike.
+
+    Returns:
+        None when it is fine, else (what is wrong, without the name; how to fix it).
+    """
+    if name in _CHOICES and value not in _CHOICES[name]:
+        return f"must be one of {', '.join(_CHOICES[name])}, not {value!r}", ""
+    shown = f"{value:g}" if isinstance(value, float) else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be a finite number, not {shown}", "write a number such as 30 or 0.015"
+    if isinstance(value, int | float) and name in _POSITIVE and value <= 0:
+        return f"must be more than 0, not {shown}", "e.g. 5"
+    if isinstance(value, int | float) and value < _MINIMUMS.get(name, 0):
+        return f"must be at least {_MINIMUMS.get(name, 0)}, not {shown}", ""
+    if name in _URLS and value is not None:
+        return _url_problem(str(value), f"e.g. {_URLS[name]}")
+    return None
+
+
+def _url_problem(url: str, hint: str) -> tuple[str, str] | None:
+    """Refuse a URL that is not http(s)://host..., or that holds user:password@."""
+    try:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.port == 0:
+            return "must be an http:// or https:// URL with a host", hint
+    except ValueError:  # a port that is not a number, a broken [IPv6] address
+        return "must be an http:// or https:// URL with a host", hint
+    if any(char.isspace() for char in url):
+        return "must not contain spaces", "remove them (or encode them as %20)"
+    if "@" in parts.netloc:
+        return "must not hold a user name or password (user:password@)", "remove them"
+    return None
 
 
 def _schema(cls: type = Settings, prefix: str = "") -> dict[str, type]:
@@ -191,6 +248,8 @@ def _parse_env(raw: str, name: str, kind: type, var: str) -> tuple[Any, str | No
             return float(raw), None
     except ValueError:
         return None, f"{var}={raw!r} is not a {'whole number' if base is int else 'number'}"
+    if base is Path and not raw.strip():
+        return None, f"{var} is empty"
     if base is Path:
         return Path(raw).expanduser().resolve(), None
     return raw, None
@@ -198,20 +257,9 @@ def _parse_env(raw: str, name: str, kind: type, var: str) -> tuple[Any, str | No
 
 def _read_file(path: Path, display: str) -> tuple[dict[str, tuple[Any, str]], list[Problem]]:
     """Read the settings file into dotted name → (value, source)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(
-            [
-                Problem(
-                    display,
-                    0,
-                    0,
-                    f"cannot read the settings file: {exc.strerror}",
-                    "check the path (REACHOUT_SETTINGS)",
-                )
-            ]
-        ) from exc
+    hint = "check the path (REACHOUT_SETTINGS)"
+    data = yamlsource.read_file(path, display, max_bytes=MAX_SETTINGS_BYTES, error=ConfigError,
+                                what="the settings file", hint=hint)  # fmt: skip
     source = yamlsource.load(data, display, max_bytes=MAX_SETTINGS_BYTES, error=ConfigError)
     reader = yamlsource.Reader(source)
     values: dict[str, tuple[Any, str]] = {}
@@ -231,27 +279,27 @@ def _read_file(path: Path, display: str) -> tuple[dict[str, tuple[Any, str]], li
         ):
             value: Any = None
         elif kind is int:
-            value = reader.integer(node, name, minimum=0)
+            value = reader.integer(node, name)
         elif kind is float:
-            value = reader.number(node, name)
+            value = reader.number(node, name, minimum=-math.inf)
         elif kind is Path:
             text = reader.text(node, name, free_text=False)
             value = None if text is None else (PROJECT_ROOT / text).resolve()
         else:
             value = reader.text(node, name, free_text=False)
-            if value is not None and name in _CHOICES and value not in _CHOICES[name]:
-                reader.problem(
-                    node, f"{name} must be one of {', '.join(_CHOICES[name])}, not {value!r}"
-                )
-                value = None
+        if value is not None and (bad := _invalid(name, value)):
+            reader.problem(node, f"{name} {bad[0]}", bad[1])
+            return
         if value is not None or optional:
             line, _ = yamlsource.position(node)
             values[name] = (value, f"{display}:{line}")
 
-    for key, (_, node) in reader.mapping(source.root, "settings", top_keys).items():
+    top = reader.mapping(source.root, "settings", top_keys, unknown_hint=_secret_hint)
+    for key, (_, node) in top.items():
         if key in sections:
             known = [n.split(".", 1)[1] for n in schema if n.startswith(key + ".")]
-            for sub, (_, sub_node) in reader.mapping(node, f"settings '{key}'", known).items():
+            entries = reader.mapping(node, f"settings '{key}'", known, unknown_hint=_secret_hint)
+            for sub, (_, sub_node) in entries.items():
                 read(sub_node, f"{key}.{sub}")
         else:
             read(node, key)
@@ -289,7 +337,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         values, problems = _read_file(path, display)
     by_env = {env_name(n): n for n in schema} | ENV_ALIASES
     for var, raw in sorted(environ.items()):
-        if not var.startswith(ENV_PREFIX) or var in ENV_SPECIAL or var in SECRET_NAMES:
+        secret = var in SECRET_NAMES or var.removesuffix("_FILE") in SECRET_NAMES
+        if not var.startswith(ENV_PREFIX) or var in ENV_SPECIAL or secret:
             continue
         name = by_env.get(var)
         if name is None:
@@ -298,17 +347,12 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             problems.append(Problem("environment", 0, 0, f"{var} is not a reachout setting", hint))
             continue
         value, message = _parse_env(raw, name, schema[name], var)
+        bad = None if message or value is None else _invalid(name, value)
+        if bad:
+            message = f"{var} {bad[0]}"
         if message:
-            problems.append(Problem("environment", 0, 0, message, "fix or unset it"))
-        elif name in _CHOICES and value not in _CHOICES[name]:
-            problems.append(
-                Problem(
-                    "environment",
-                    0,
-                    0,
-                    f"{var} must be one of {', '.join(_CHOICES[name])}, not {raw!r}",
-                )
-            )
+            hint = (bad and bad[1]) or "fix or unset it"
+            problems.append(Problem("environment", 0, 0, message, hint))
         else:
             values[name] = (value, f"environment {var}")
     if problems:

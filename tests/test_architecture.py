@@ -31,6 +31,7 @@ LAYERS: dict[str, float] = {
     "store": 3,
     "x_models": 1,
     "x_client": 3,
+    "alerts": 3,
     "forecast": 3.5,
     "testing": 3.5,
     "sandbox": 3.5,

@@ -8,8 +8,10 @@ any extra key from line 13, each value at column ``len(key) + 7``.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -28,9 +30,10 @@ from bot.campaign import (
     occurrences,
     parse_duration,
 )
-from bot.campaign_schema import CALENDAR_FIELDS, POST_FIELDS, Field
+from bot.campaign_schema import CALENDAR_FIELDS, POST_FIELDS, TARGETS_FIELDS, Field
 from bot.errors import CalendarError, Problem
 from tests.conftest import FIXTURES, PROJECT_ROOT
+from tests.test_yamlsource import fifo
 
 VALID = FIXTURES / "calendars" / "valid.yaml"
 DOCS = PROJECT_ROOT / "docs" / "calendar.md"
@@ -754,3 +757,219 @@ def test_docs_error_example_shows_the_real_output() -> None:
     found = problems(docs_block("example: broken"))
     expected = docs_block("output: broken").strip().splitlines()
     assert expected == [str(p).replace("cal.yaml", "config/calendar.yaml") for p in found]
+
+
+# --- the tester's findings ------------------------------------------------------------------------
+
+REPEATING = {"date": None, "every": "monday", "from": "2027-08-02", "until": "2027-08-30"}
+# One calendar per list key of the table, with that list empty: key → (text, line, column,
+# message). Post keys sit after id (9), time (10), text (11): every 12, from 13, until 14, ...
+EMPTY_LISTS = {
+    "every": (HEAD + post(**{**REPEATING, "every": "[]"}), 12, 12,
+              "'every' is an empty list — remove the line or add at least one day"),
+    "except": (HEAD + post(**{**REPEATING, "except": "[]"}), 15, 13,
+               "'except' is an empty list — remove the line or add at least one date"),
+    "states": (HEAD + post(targets="{states: []}"), 13, 23,
+               "'states' is an empty list — remove the line or add at least one state"),
+    "districts": (HEAD + post(targets="{districts: []}"), 13, 26,
+                  "'districts' is an empty list — remove the line or add at least one district"),
+    "party": (HEAD + post(targets="{party: []}"), 13, 22,
+              "'party' is an empty list — remove the line or add at least one party"),
+    "committees": (HEAD + post(targets="{committees: []}"), 13, 27, "'committees' is an empty "
+                   "list — remove the line or add at least one committee"),
+    "bioguide_ids": (HEAD + post(targets="{bioguide_ids: []}"), 13, 29, "'bioguide_ids' is an "
+                     "empty list — remove the line or add at least one bioguide id"),
+    "exclude": (HEAD + post(targets="{exclude: []}"), 13, 24,
+                "'exclude' is an empty list — remove the line or add at least one bioguide id"),
+    "recess": (HEAD.replace("    - {from: 2027-08-02, until: 2027-09-06}", "    []") + post(), 6,
+               5, "recess has no entries — add one (to pause a post, set enabled: false)"),
+    "posts": (HEAD + "  []\n", 9, 3,
+              "posts has no entries — add one (to pause a post, set enabled: false)"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("key", sorted(EMPTY_LISTS))
+def test_an_empty_list_is_a_located_problem(key: str) -> None:
+    """`except: []`, `targets: {states: []}`... are problems, never a post silently dropped
+    while validate says "valid" (every list key of the table is in EMPTY_LISTS)."""
+    text, line, column, message = EMPTY_LISTS[key]
+    expected = [(line, column, message)]
+    assert expected == [(p.line, p.column, f"{p.message} — {p.hint}") for p in problems(text)]
+
+
+def test_every_list_key_of_the_table_is_checked_empty() -> None:
+    """EMPTY_LISTS covers every key that takes a list, so a new one cannot be forgotten."""
+    assert sorted({f.key for f in all_fields() if f.many}) == sorted(EMPTY_LISTS)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        (HEAD + post(**{**REPEATING, "except": ""}), 15, 12,
+         "'except' is empty — remove the line or add at least one date"),
+        (HEAD + post(**{**REPEATING, "except": "\n    enabled: true"}), 15, 12,
+         "'except' is empty — remove the line or add at least one date"),
+        (HEAD + post(targets="\n      states:\n      chamber: senate"), 14, 14,
+         "'states' is empty — remove the line or add at least one state"),
+    ],
+    ids=["except-at-the-end", "except-then-a-key", "states-then-a-key"],
+)  # fmt: skip
+def test_a_list_key_with_nothing_after_it_is_a_located_problem(
+    text: str, line: int, column: int, message: str
+) -> None:
+    """A list key with no value at all (an empty block) is reported like an empty list."""
+    expected = [(line, column, message)]
+    assert expected == [(p.line, p.column, f"{p.message} — {p.hint}") for p in problems(text)]
+
+
+@pytest.mark.parametrize("key", [f.key for f in POST_FIELDS if f.kind != "section"])
+def test_a_post_is_never_dropped_without_a_problem(key: str) -> None:
+    """Whatever a post key holds, the calendar either keeps the post or says why: it never
+    loads with the post silently left out."""
+    for value in [*ODD_VALUES, "''", "[[]]", "[~]"]:
+        for extra in ({}, REPEATING):
+            assert_kept_or_refused(HEAD + post(**{**extra, key: value}))
+
+
+@pytest.mark.parametrize("key", [f.key for f in TARGETS_FIELDS])
+def test_a_post_is_never_dropped_for_its_targets(key: str) -> None:
+    """The same for every key of targets (`targets: {states: []}` dropped the post)."""
+    for value in [*ODD_VALUES, "''", "[[]]", "[~]"]:
+        value = value.replace("\n      ", "\n        ")  # block values nest under the key
+        assert_kept_or_refused(HEAD + post(targets=f"\n      {key}: {value}"))
+
+
+def assert_kept_or_refused(text: str) -> None:
+    """Assert the calendar with one post either loads with that post or raises problems."""
+    try:
+        calendar = load(text)
+    except CalendarError as error:
+        assert error.problems
+        return
+    assert 1 == len(calendar.posts), text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (HEAD + post(text="Join us today and call\n      #RecessReachOut"), [(13, 7)]),
+        (HEAD + post(text=">-\n      Join us today and call\n     #RecessReachOut"), [(14, 6)]),
+        (HEAD + post(text="|\n      Join us today\n\n     # and call"), [(15, 6)]),
+        (HEAD + post(intent_text="Call\n      #RecessReachOut"), [(14, 7)]),
+        (HEAD + post(text="Call\n      #RecessReachOut\n      #SecondTag"), [(13, 7), (14, 7)]),
+        (HEAD + post(text="Join us\n    # a comment at the key's column\n  # or left of it"), []),
+        (HEAD + post(text="|\n      Join us\n      #RecessReachOut is text in a block"), []),
+        (HEAD + post(text='"Join us"\n      # a comment after the closing quote'), []),
+    ],
+    ids=["plain", "folded-block", "literal-block", "intent-text", "two-lines", "at-the-key",
+         "inside-a-block", "after-quotes"],
+)  # fmt: skip
+def test_a_hashtag_alone_on_the_next_line_is_not_dropped(
+    text: str, expected: list[tuple[int, int]]
+) -> None:
+    """`#Tag` on its own line after unquoted or block text is a comment to YAML: the text
+    would lose it, so it is located at the '#'. Comments at or left of the key are fine."""
+    try:
+        load(text)
+        found = []
+    except CalendarError as error:
+        found = error.problems
+    assert expected == [(p.line, p.column) for p in found]
+    message = "this line starts with '#', so YAML reads it as a comment and drops it from the text"
+    assert all(message == p.message for p in found)
+
+
+@pytest.mark.parametrize(
+    ("make", "phrase"),
+    [
+        (lambda tmp: tmp, "is not a regular file (it is a folder)"),
+        (lambda tmp: fifo(tmp / "fifo"), "is not a regular file (it is a pipe)"),
+        (lambda tmp: Path("/dev/null"), "is not a regular file (it is a device)"),
+    ],
+    ids=["folder", "fifo", "device"],
+)
+def test_the_calendar_must_be_a_regular_file(
+    tmp_path: Path, make: Callable[[Path], Path], phrase: str
+) -> None:
+    """`validate /dev/zero` ate memory and a FIFO hung: both are refused at once."""
+    if not hasattr(os, "mkfifo") or not Path("/dev/null").exists():
+        pytest.skip("needs a POSIX system")
+    path = make(tmp_path)
+    with pytest.raises(CalendarError) as caught:
+        load_calendar_file(path)
+    expected = [(str(path), 0, 0, f"cannot read the calendar: {path} {phrase}")]
+    assert expected == [(p.file, p.line, p.column, p.message) for p in caught.value.problems]
+
+
+def test_a_calendar_file_over_the_cap_is_refused_from_its_size(tmp_path: Path) -> None:
+    """The size is checked before the file is read, and says how big the file is."""
+    path = tmp_path / "cal.yaml"
+    path.write_bytes(b"# " + b"x" * 200)
+    with pytest.raises(CalendarError) as caught:
+        load_calendar_file(path, max_bytes=100)
+    assert ["the file is 202 bytes, over the 100-byte limit"] == [
+        p.message for p in caught.value.problems
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ((HEAD + post()).replace("\n", "\r").replace("    time", "\ttime"),
+         [(11, 1, "line starts with a Tab character")]),
+        ((HEAD + post(text="Join #Tag")).replace("\n", "\r"),
+         [(12, 16, "text was cut at '#': YAML reads ' #' as the start of a comment")]),
+    ],
+    ids=["tab", "cut-text"],
+)  # fmt: skip
+def test_old_mac_line_endings_are_located_by_line(
+    text: str, expected: list[tuple[int, int, str]]
+) -> None:
+    """A file whose lines end with CR alone is located line by line (a Tab was at 1:227)."""
+    assert expected == [(p.line, p.column, p.message) for p in problems(text)]
+
+
+def test_an_old_mac_calendar_loads_like_the_same_file_with_lf() -> None:
+    """CR-only line ends read exactly as LF: same posts, same positions."""
+    text = HEAD + post(text="|\n      Line one\n      line two")
+    assert load(text).posts == load(text.replace("\n", "\r")).posts
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('"' + "x" * 512 + '"', []),
+        ('"' + "x" * 513 + '"', [(8, 17, "search_query is 513 characters, over X's limit of 512")]),
+    ],
+    ids=["512", "513"],
+)
+def test_search_query_is_at_most_512_characters(
+    query: str, expected: list[tuple[int, int, str]]
+) -> None:
+    """X's recent search takes queries of up to 512 characters."""
+    username = "x_username: RecessReachOut\n"
+    text = HEAD.replace(username, f"{username}  search_query: {query}\n") + post()
+    try:
+        found = [(p.line, p.column, p.message) for p in load(text).warnings]
+    except CalendarError as error:
+        found = [(p.line, p.column, p.message) for p in error.problems]
+    assert expected == found
+
+
+@pytest.mark.parametrize(
+    ("windows", "expected"),
+    [
+        ([("08-02", "08-10"), ("08-11", "09-06")], []),
+        ([("08-02", "08-10"), ("08-10", "09-06")], [(7, 7, "recess window 2 overlaps window 1")]),
+        ([("08-02", "09-06"), ("10-01", "10-09"), ("08-20", "08-21")],
+         [(8, 7, "recess window 3 overlaps window 1")]),
+    ],
+    ids=["next-day", "same-day", "inside-the-first"],
+)  # fmt: skip
+def test_overlapping_recess_windows_are_a_warning(
+    windows: list[tuple[str, str]], expected: list[tuple[int, int, str]]
+) -> None:
+    """Two recess windows sharing a day are probably a typo: a warning at the later one."""
+    lines = "".join(f"    - {{from: 2027-{a}, until: 2027-{b}}}\n" for a, b in windows)
+    text = HEAD.replace("    - {from: 2027-08-02, until: 2027-09-06}\n", lines) + post()
+    assert expected == [(w.line, w.column, w.message) for w in load(text).warnings]

@@ -117,3 +117,25 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert 0 == code, name
         assert "Usage:" in out
         assert f"reachout {name}" in readme, f"`reachout {name}` is not in README.md"
+
+
+@pytest.mark.parametrize(
+    ("url", "fmt", "expected"),
+    [
+        ("https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX", "table",
+         "  alerts.webhook_url              https://hooks.slack.com/…  "
+         "[environment REACHOUT_ALERTS_WEBHOOK_URL]"),
+        ("https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX", "json",
+         '"value": "https://hooks.slack.com/\\u2026"'),  # JSON escapes the ellipsis
+        ("http://127.0.0.1:9000/hook?token=XXXXsecretXXXX", "table",
+         "  alerts.webhook_url              http://127.0.0.1/…  "
+         "[environment REACHOUT_ALERTS_WEBHOOK_URL]"),
+    ],
+    ids=["slack-table", "slack-json", "query-string"],
+)  # fmt: skip
+def test_config_show_hides_the_webhook_secret_path(url: str, fmt: str, expected: str) -> None:
+    """A Slack webhook URL is a credential: `config show` prints scheme://host/… only."""
+    code, out, _ = run(
+        ["config", "show", "--format", fmt], env={"REACHOUT_ALERTS_WEBHOOK_URL": url}
+    )
+    assert (0, True, False) == (code, expected in out, "XXXXsecretXXXX" in out)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from bot.settings import (
     load_secrets,
     load_settings,
 )
+from tests.test_yamlsource import fifo
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -165,3 +168,213 @@ def test_secrets_in_the_settings_file_are_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "x_consumer_key: abc\n")
     with pytest.raises(ConfigError):
         load_settings(path, {})
+
+
+# --- the tester's findings: the same checks for the file and the environment -----------------
+
+
+def file_text(name: str, value: str) -> tuple[str, tuple[int, int]]:
+    """Return a settings file setting one dotted name, and where its value starts."""
+    if "." not in name:
+        return f"{name}: {value}\n", (1, len(name) + 3)
+    section, key = name.split(".")
+    return f"{section}:\n  {key}: {value}\n", (2, len(key) + 5)
+
+
+def file_problems(tmp_path: Path, text: str) -> list[tuple[int, int, str]]:
+    """Return (line, column, 'message — hint') of each problem loading a settings file."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), {})
+    return [(p.line, p.column, str(p).split(": ", 1)[1]) for p in caught.value.problems]
+
+
+def env_problems(environ: dict[str, str]) -> list[str]:
+    """Return 'message — hint' of each problem the environment raises."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(DEFAULT_SETTINGS_FILE, environ)
+    return [str(p).removeprefix("environment: ") for p in caught.value.problems]
+
+
+BAD_VALUES = [
+    ("caps.posts_per_day", "-5", "must be at least 1, not -5"),
+    ("caps.posts_per_day", "0", "must be at least 1, not 0"),
+    ("caps.posts_per_15_minutes", "0", "must be at least 1, not 0"),
+    ("caps.tag_interval_days", "0", "must be at least 1, not 0"),
+    ("caps.tagged_posts_per_day", "-1", "must be at least 0, not -1"),
+    ("caps.min_spacing_minutes", "-1", "must be at least 0, not -1"),
+    ("polling.mentions_minutes", "0", "must be at least 1, not 0"),
+    ("polling.search_minutes", "0", "must be at least 1, not 0"),
+    ("timeouts.connect_seconds", "-1", "must be more than 0, not -1 — e.g. 5"),
+    ("timeouts.read_seconds", "0", "must be more than 0, not 0 — e.g. 5"),
+    ("prices.post", "-0.5", "must be at least 0, not -0.5"),
+    ("budget.monthly_dollars", "-1", "must be at least 0, not -1"),
+    ("budget.monthly_reads", "-1", "must be at least 0, not -1"),
+    ("forecast.mentions_per_day", "-1", "must be at least 0, not -1"),
+    ("forecast.metrics_days", "-7", "must be at least 0, not -7"),
+    ("backend", "prod", "must be one of sandbox, live, not 'prod'"),
+    ("x_api_base_url", "ftp://api.x.com",
+     "must be an http:// or https:// URL with a host — e.g. https://api.x.com"),
+    ("x_api_base_url", "api.x.com", "must be an http:// or https:// URL with a host"),
+    ("x_api_base_url", "https://api.x.com:port", "must be an http:// or https:// URL with a host"),
+    ("alerts.webhook_url", "https://", "must be an http:// or https:// URL with a host — e.g. "
+     "https://hooks.slack.com/…"),
+    ("alerts.webhook_url", "https://bot:pw@hooks.slack.com/x",
+     "must not hold a user name or password (user:password@) — remove them"),
+    ("alerts.webhook_url", "https://hooks.slack.com/a b", "must not contain spaces"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "value", "phrase"), BAD_VALUES)
+def test_a_bad_value_is_refused_in_the_file(
+    tmp_path: Path, name: str, value: str, phrase: str
+) -> None:
+    """Minimums, choices and URLs are checked on file values, located at the value."""
+    text, (line, column) = file_text(name, value)
+    found = file_problems(tmp_path, text)
+    assert [(line, column)] == [p[:2] for p in found]
+    assert found[0][2].startswith(f"{name} {phrase}"), found
+
+
+@pytest.mark.parametrize(("name", "value", "phrase"), BAD_VALUES)
+def test_the_same_bad_value_is_refused_in_the_environment(
+    name: str, value: str, phrase: str
+) -> None:
+    """The environment gets exactly the file's checks (REACHOUT_CAPS_POSTS_PER_DAY=-5 was
+    accepted)."""
+    found = env_problems({env_name(name): value})
+    assert 1 == len(found)
+    assert found[0].startswith(f"{env_name(name)} {phrase}"), found
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("caps.posts_per_day", "1", 1),
+        ("caps.tagged_posts_per_day", "0", 0),
+        ("caps.min_spacing_minutes", "0", 0),
+        ("polling.search_minutes", "1", 1),
+        ("timeouts.connect_seconds", "0.5", 0.5),
+        ("prices.post", "0", 0.0),
+        ("budget.monthly_dollars", "0", 0.0),
+        ("forecast.metrics_days", "0", 0),
+        ("x_api_base_url", "http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("alerts.webhook_url", "https://hooks.slack.com/services/T0/B0/x",
+         "https://hooks.slack.com/services/T0/B0/x"),
+    ],
+)  # fmt: skip
+def test_the_lowest_allowed_values_load_from_file_and_environment(
+    tmp_path: Path, name: str, value: str, expected: object
+) -> None:
+    """Each minimum is allowed (0 = no limit for the budget), from either source."""
+    from_file = load_settings(write(tmp_path, file_text(name, value)[0]), {})
+    from_env = load_settings(DEFAULT_SETTINGS_FILE, {env_name(name): value})
+    assert [expected, expected] == [dict(s.items())[name] for s in (from_file, from_env)]
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"REACHOUT_BUDGET_MONTHLY_DOLLARS": "inf"}, "REACHOUT_BUDGET_MONTHLY_DOLLARS must be a "
+         "finite number, not inf — write a number such as 30 or 0.015"),
+        ({"REACHOUT_PRICES_POST": "nan"}, "REACHOUT_PRICES_POST must be a finite number, not nan"),
+        ({"REACHOUT_PRICES_POST": "-inf"}, "REACHOUT_PRICES_POST must be a finite number, not "
+         "-inf"),
+        ({"REACHOUT_TIMEOUTS_READ_SECONDS": "1e999"},
+         "REACHOUT_TIMEOUTS_READ_SECONDS must be a finite number, not inf"),
+        ({"REACHOUT_CALENDAR": ""}, "REACHOUT_CALENDAR is empty — fix or unset it"),
+        ({"REACHOUT_DB": "  "}, "REACHOUT_DB is empty — fix or unset it"),
+        ({"REACHOUT_REPORTS_DIR": ""}, "REACHOUT_REPORTS_DIR is empty — fix or unset it"),
+    ],
+    ids=["inf", "nan", "minus-inf", "overflow", "empty-calendar", "blank-db", "empty-folder"],
+)  # fmt: skip
+def test_environment_numbers_are_finite_and_paths_not_empty(
+    environ: dict[str, str], expected: str
+) -> None:
+    """nan and inf are refused; an empty path is an error, not the current folder."""
+    found = env_problems(environ)
+    assert 1 == len(found)
+    assert found[0].startswith(expected), found
+
+
+@pytest.mark.parametrize("name", ["prices.post", "budget.monthly_dollars"])
+def test_nan_and_inf_are_refused_in_the_file_too(tmp_path: Path, name: str) -> None:
+    """The file reads numbers as digits only, so nan and inf never get in from there either."""
+    text, where = file_text(name, ".inf")
+    assert [(*where, f"{name} must be a number, not '.inf' — e.g. 0.015")] == file_problems(
+        tmp_path, text
+    )
+
+
+@pytest.mark.parametrize("secret", ["REACHOUT_SMTP_PASSWORD"])
+def test_a_secret_file_variable_is_a_secret_source_not_an_unknown_setting(
+    tmp_path: Path, secret: str
+) -> None:
+    """REACHOUT_SMTP_PASSWORD_FILE names a secret file: settings accept it, secrets read it."""
+    secret_file = tmp_path / "password"
+    secret_file.write_text("hunter2\n", encoding="utf-8")
+    environ = {f"{secret}_FILE": str(secret_file)}
+    assert Settings().items() == load_settings(DEFAULT_SETTINGS_FILE, environ).items()
+    assert "hunter2" == load_secrets(environ).get(secret)
+
+
+ENV_ONLY = "secrets are read from the environment only (X_CONSUMER_KEY …), never from this file"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x_consumer_key: x\n", (1, 1, "'x_consumer_key' is not a field of settings", ENV_ONLY)),
+        ("x_bearer_token: x\n", (1, 1, "'x_bearer_token' is not a field of settings", ENV_ONLY)),
+        ("x_access_token: x\n", (1, 1, "'x_access_token' is not a field of settings", ENV_ONLY)),
+        ("x_consumer_secret: a\n", (1, 1, "'x_consumer_secret' is not a field of settings",
+                                    ENV_ONLY)),
+        ("smtp_password: x\n", (1, 1, "'smtp_password' is not a field of settings", ENV_ONLY)),
+        ("alerts:\n  webhook_token: abc\n",
+         (2, 3, "'webhook_token' is not a field of settings 'alerts'", ENV_ONLY)),
+        ("databse: x.db\n", (1, 1, "'databse' is not a field of settings",
+                             "did you mean 'database'?")),
+    ],
+    ids=["consumer-key", "bearer-token", "access-token", "secret", "password", "in-a-section",
+         "not-a-secret"],
+)  # fmt: skip
+def test_a_secret_in_the_settings_file_says_where_secrets_go(
+    tmp_path: Path, text: str, expected: tuple[int, int, str, str]
+) -> None:
+    """A credential written into settings.yaml is refused with the environment-only hint."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), {})
+    assert [expected] == [(p.line, p.column, p.message, p.hint) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("make", "phrase"),
+    [
+        (lambda tmp: tmp, "is not a regular file (it is a folder)"),
+        (lambda tmp: fifo(tmp / "fifo"), "is not a regular file (it is a pipe)"),
+        (lambda tmp: Path("/dev/null"), "is not a regular file (it is a device)"),
+    ],
+    ids=["folder", "fifo", "device"],
+)
+def test_the_settings_file_must_be_a_regular_file(
+    tmp_path: Path, make: Callable[[Path], Path], phrase: str
+) -> None:
+    """A folder, a pipe (would hang) or a device (would fill memory) is refused at once."""
+    if not hasattr(os, "mkfifo") or not Path("/dev/null").exists():
+        pytest.skip("needs a POSIX system")
+    path = make(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, {})
+    assert [f"cannot read the settings file: {path} {phrase}"] == [
+        p.message for p in caught.value.problems
+    ]
+
+
+def test_comment_lines_after_settings_values_are_just_comments(tmp_path: Path) -> None:
+    """Settings are words, paths and URLs (free_text=False): an indented comment line after a
+    value is a comment, never "dropped from the text"."""
+    path = write(tmp_path, "database: var/x.db\n  # the ledger\nx_api_base_url: http://h\n  # x\n")
+    settings = load_settings(path, {})
+    assert (PROJECT_ROOT / "var" / "x.db", "http://h") == (
+        settings.database,
+        settings.x_api_base_url,
+    )
