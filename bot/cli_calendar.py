@@ -24,6 +24,7 @@ from bot.cli_context import AppContext
 from bot.errors import CalendarError, ConfigError, Problem
 from bot.legislators import Directory
 from bot.targets import read_do_not_tag
+from bot.yamlsource import read_file
 
 if TYPE_CHECKING:  # compose brings Jinja2: imported where used, so other commands start fast
     from bot import compose
@@ -90,24 +91,14 @@ def _do_not_tag(app: AppContext, directory: Directory) -> frozenset[str]:
     path, source = app.settings.do_not_tag, app.settings.sources["do_not_tag"]
     if not path.exists() and source == "default":
         return frozenset()
-    try:
-        data = path.read_bytes() if path.is_file() else None
-    except OSError as exc:
-        data, reason = None, exc.strerror or str(exc)
-    else:
-        reason = "it does not exist" if not path.exists() else "it is not a file"
-    if data is None:
-        raise ConfigError(
-            [
-                Problem(
-                    _display(path),
-                    0,
-                    0,
-                    f"cannot read the do-not-tag list: {reason}",
-                    f"fix the path (set in {source})",
-                )
-            ]
-        )
+    data = read_file(
+        path,
+        _display(path),
+        max_bytes=256 * 1024,
+        error=ConfigError,
+        what="the do-not-tag list",
+        hint=f"fix the path (set in {source})",
+    )
     return read_do_not_tag(data, _display(path), directory)
 
 

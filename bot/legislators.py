@@ -239,17 +239,14 @@ class Directory:
             raise DataError(f"{path}: cannot read: {exc.strerror}", MISSING_HINT) from None
         directory = cls.from_yaml(data, str(path))
         if overrides_path is not None and overrides_path.exists():
-            try:
-                raw = overrides_path.read_bytes()
-            except OSError as exc:
-                problem = Problem(
-                    str(overrides_path),
-                    0,
-                    0,
-                    f"cannot read the overrides: {exc.strerror or exc}",
-                    "settings 'overrides' names a file",
-                )
-                raise ConfigError([problem]) from None
+            raw = yamlsource.read_file(
+                overrides_path,
+                str(overrides_path),
+                max_bytes=1024 * 1024,
+                error=ConfigError,
+                what="the overrides",
+                hint="settings 'overrides' names this file",
+            )
             overrides = read_overrides(raw, str(overrides_path))
             directory.apply_overrides(overrides, strict=strict_overrides)
         return directory

@@ -288,14 +288,18 @@ def test_github_format_escapes_the_file_name(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("target", "phrase"),
-    [("missing.yaml", "it does not exist"), (".", "it is not a file")],
+    [
+        ("missing.yaml", "No such file or directory"),
+        (".", "is not a regular file (it is a folder)"),
+    ],
     ids=["missing", "directory"],
 )
 def test_a_named_do_not_tag_list_must_be_readable(tmp_path: Path, target: str, phrase: str) -> None:
     """A do-not-tag list that settings name but cannot be read stops validation (exit 2)."""
     code, _, err = invoke("validate", env={"REACHOUT_DO_NOT_TAG": str(tmp_path / target)})
     assert 2 == code
-    assert f"cannot read the do-not-tag list: {phrase}" in err
+    assert "cannot read the do-not-tag list: " in err
+    assert phrase in err
 
 
 def test_cost_counts_only_recess_days(tmp_path: Path) -> None:
