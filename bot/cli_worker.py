@@ -327,5 +327,17 @@ def health_command(app: AppContext, max_age_seconds: float) -> None:
         sys.exit(1)
 
 
-COMMANDS = (run_command, status_command, health_command)
+@click.command("resume")
+@click.option("--tagged", is_flag=True, help="Also turn @-tagging posts back on.")
+@click.pass_obj
+def resume_command(app: AppContext, tagged: bool) -> None:
+    """Lift the pause X's refusal of our credentials set (after fixing them); see status."""
+    from bot.posting import resume_posting
+
+    with Store.open(app.settings.database) as store:
+        lifted = resume_posting(store, now=datetime.now(UTC), tagged=tagged)
+    click.echo("lifted: " + "; ".join(lifted) if lifted else "nothing was paused")
+
+
+COMMANDS = (run_command, status_command, health_command, resume_command)
 """The commands to register: ``for command in COMMANDS: main.add_command(command)``."""

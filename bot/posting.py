@@ -223,11 +223,7 @@ class Poster:
 
     def resume(self, *, now: datetime) -> None:
         """Lift the posting pause (credentials fixed) and resolve the open auth alert."""
-        self._store.set_state(PAUSED_STATE, None, now)
-        for open_alert in self._store.open_alerts():
-            if open_alert.kind == "auth_broken":
-                self._store.resolve_alert(open_alert.id, now)
-        log.info("posting resumed", extra={"state": "resumed"})
+        resume_posting(self._store, now=now)
 
     # --- sending ------------------------------------------------------------------------------
 
@@ -481,3 +477,27 @@ def _comparable(text: str) -> str:
     for url in extract_urls(text):
         text = text.replace(url, _URL, 1)
     return text
+
+
+def resume_posting(store: Store, *, now: datetime, tagged: bool = False) -> list[str]:
+    """Lift the pause an auth failure set (and, with tagged, re-enable @-tagging posts).
+
+    Args:
+        store: the ledger's store.
+        now: aware UTC.
+        tagged: also turn tagged posting back on after X refused a mention.
+
+    Returns:
+        What was lifted, e.g. ["posting pause (auth: ...)"]; empty when nothing was.
+    """
+    lifted, kinds = [], {"auth_broken"} | ({"tagged_posting_off"} if tagged else set())
+    for name, label in ((PAUSED_STATE, "posting pause"), (TAGGED_STATE, "tagged posting off")):
+        value = store.get_state(name)
+        if value is not None and (name == PAUSED_STATE or tagged):
+            store.set_state(name, None, now)
+            lifted.append(f"{label} ({value})")
+    for open_alert in store.open_alerts():
+        if open_alert.kind in kinds:
+            store.resolve_alert(open_alert.id, now)
+    log.info("posting resumed", extra={"state": "resumed"})
+    return lifted

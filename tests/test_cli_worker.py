@@ -342,3 +342,26 @@ def test_commands_have_help(cli: click.Group) -> None:
         result = CliRunner().invoke(cli, [name, "--help"])
         assert 0 == result.exit_code
         assert "Usage:" in result.stdout
+
+
+# --- resume ----------------------------------------------------------------------------------
+
+
+def test_resume_lifts_the_auth_pause_and_its_alert(cli: click.Group, tmp_path: Path) -> None:
+    """After fixing credentials, `resume` clears the pause and resolves the auth alert."""
+    db, now = tmp_path / "r.db", datetime(2027, 8, 2, 13, 0, tzinfo=UTC)
+    with Store.open(db) as store:
+        store.set_state("posting_paused", "auth: 401 Unauthorized", now)
+        store.set_state("tagged_posting", "off: mention refused", now)
+        store.add_alert("auth_broken", "X refused our credentials", now=now)
+    code, out, _ = invoke(cli, db, "resume")
+    assert 0 == code
+    assert "lifted: posting pause (auth: 401 Unauthorized)\n" == out
+    with Store.open(db) as store:
+        assert store.get_state("posting_paused") is None
+        assert "off: mention refused" == store.get_state("tagged_posting")  # needs --tagged
+        assert [] == store.open_alerts()
+    code, out, _ = invoke(cli, db, "resume", "--tagged")
+    assert "lifted: tagged posting off (off: mention refused)\n" == out
+    code, out, _ = invoke(cli, db, "resume")
+    assert "nothing was paused\n" == out
