@@ -39,6 +39,7 @@ MAX_POSTS = 5_000
 MAX_OCCURRENCES = 50_000
 MAX_REPEAT_DAYS = 366
 MAX_QUERY = 512  # X recent search: the longest query
+MINUTE_GRACE = timedelta(seconds=59)  # a post may go out during its last allowed minute
 Tagging = Literal["none", "intent", "approved"]
 Position = tuple[int, int]  # 1-based (line, column)
 Day = date  # PostSpec has a field named date
@@ -205,8 +206,12 @@ class Occurrence:
 
     @property
     def latest_at_utc(self) -> datetime:
-        """The last moment (aware UTC) it may still go out: at_utc + the post's late_ok."""
-        return self.at_utc + self.post.late_ok
+        """The last moment (aware UTC) it may go out: the end of the minute at_utc + late_ok.
+
+        A timer fires some milliseconds after its second, so ``late_ok: 0m`` means "within the
+        scheduled minute", not "at the exact instant" (which nothing could meet).
+        """
+        return self.at_utc + self.post.late_ok + MINUTE_GRACE
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,8 @@ def run_command(
             load_posts,
             owner=f"{socket.gethostname()}:{os.getpid()}",
             calendar_path=path,
-            timings=Timings(lease_seconds=lease_seconds),
+            # the drain outlasts one X request, so an in-flight post finishes and is recorded
+            timings=Timings(lease_seconds=lease_seconds, drain_seconds=_drain_seconds(settings)),
         )
         worker.serve()
 
@@ -325,6 +326,12 @@ def health_command(app: AppContext, max_age_seconds: float) -> None:
     click.echo(line)
     if not healthy:
         sys.exit(1)
+
+
+def _drain_seconds(settings: Settings) -> float:
+    """Seconds SIGTERM waits for in-flight posts: one X request's timeouts plus a margin."""
+    timeouts = settings.timeouts
+    return max(20.0, timeouts.connect_seconds + timeouts.read_seconds + 5.0)
 
 
 @click.command("resume")

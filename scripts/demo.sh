@@ -13,7 +13,8 @@ section "2. Florida's posts, exactly as they will go out" \
   "NNN/280 is X's weighted length. 'intent' posts carry a one-tap link: each supporter tags their own members.
 '!' lines are notes for staff, e.g. a member with no X account, left out of the link."
 "$R" preview --state FL
-section "3. What the recess will cost on X (pay-per-use prices and budget from config/settings.yaml)" ""
+section "3. What the recess will cost on X" \
+  "Pay-per-use prices, expected traffic and the monthly budget come from config/settings.yaml."
 "$R" cost
 section "4. The legislator directory (data/legislators.yaml)" \
   "Every current member of Congress with chamber, state, district, committees and X account."

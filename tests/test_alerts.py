@@ -62,3 +62,17 @@ def test_an_error_status_is_a_failed_delivery(caplog: pytest.LogCaptureFixture) 
 def test_no_url_delivers_nothing() -> None:
     """Without alerts.webhook_url the alert stays in the store and the log only."""
     assert sink(None).deliver("missed", "x") is False
+
+
+@responses.activate
+def test_the_sink_only_queues_and_a_background_thread_delivers() -> None:
+    """Calling the sink returns at once; the alert is sent by the delivery thread."""
+    responses.post(URL, json={"ok": True})
+    alerts = sink()
+    alerts("missed", "kickoff was not posted in time", "kickoff@x")
+    alerts.wait()
+    assert 1 == len(responses.calls)
+    body = json.loads(responses.calls[0].request.body or b"{}")
+    assert (
+        "[#RecessReachOut] missed: kickoff was not posted in time (post kickoff@x)" == body["text"]
+    )

@@ -694,7 +694,7 @@ def test_occurrences_are_chronological_and_filtered_by_a_utc_window() -> None:
         "committee-thanks@2027-08-03T13:05:00+00:00",
         "state-prompts@2027-08-03T16:00:00+00:00",
     ] == [o.key for o in window]
-    assert datetime(2027, 8, 3, 14, 35, tzinfo=UTC) == window[0].latest_at_utc
+    assert datetime(2027, 8, 3, 14, 35, 59, tzinfo=UTC) == window[0].latest_at_utc
 
 
 def test_occurrences_refuse_naive_bounds() -> None:

@@ -972,7 +972,8 @@ def test_key_is_post_id_at_utc_iso(directory: Directory) -> None:
     planned = only_post(compose(directory, post(id="kickoff", late_ok="1h30m", text='"Go"')))
     at_utc = datetime(2027, 8, 3, 13, 30, tzinfo=UTC)
     assert "kickoff@2027-08-03T13:30:00+00:00" == planned.key
-    assert (at_utc, at_utc + timedelta(minutes=90)) == (planned.at_utc, planned.latest_at_utc)
+    late = timedelta(minutes=90, seconds=59)  # late_ok, to the end of that minute
+    assert (at_utc, at_utc + late) == (planned.at_utc, planned.latest_at_utc)
 
 
 def test_expansion_keys_use_the_staggered_time_and_the_state(directory: Directory) -> None:
@@ -988,7 +989,7 @@ def test_expansion_keys_use_the_staggered_time_and_the_state(directory: Director
         "fan@2027-08-03T13:50:00+00:00#AR",
     ]
     assert expected == [p.key for p in result.posts]
-    assert [p.at_utc + timedelta(minutes=30) for p in result.posts] == [
+    assert [p.at_utc + timedelta(minutes=30, seconds=59) for p in result.posts] == [
         p.latest_at_utc for p in result.posts
     ]
 
