@@ -294,7 +294,7 @@ class Poster:
             if not (self._store.get_state(TAGGED_STATE) or "").startswith("off"):
                 self._store.set_state(TAGGED_STATE, f"off: {why}", now)
             self._store.record(key, "skipped", now=now, error=why)
-            self._raise_alert("tagged_posting_off", f"tagged posting turned off: {why}", None, now)
+            self.raise_alert("tagged_posting_off", f"tagged posting turned off: {why}", None, now)
             return self._done(Outcome(key, "skipped", None, why))
         self._store.record(key, "skipped", now=now, error=why)
         return self._alerting("rejected", Outcome(key, "skipped", None, why), now)
@@ -370,7 +370,7 @@ class Poster:
             if not self._store.mark_missed(row.key, reason=why, now=now, **_row_occurrence(row)):
                 row = self._store.get(row.key) or row  # another worker settled it
                 return Outcome(row.key, row.state, row.x_post_id, "settled by another worker")
-            self._raise_alert("missed", why, row.key, now)
+            self.raise_alert("missed", why, row.key, now)
             return Outcome(row.key, "missed", None, why)
         return None
 
@@ -410,7 +410,7 @@ class Poster:
     def _pause(self, key: str, state: OutcomeState, exc: XAuthError, now: datetime) -> Outcome:
         why = f"{exc}; all posting paused until the credentials are fixed"
         self._store.set_state(PAUSED_STATE, f"auth: {exc}", now)
-        self._raise_alert("auth_broken", why, None, now)
+        self.raise_alert("auth_broken", why, None, now)
         return Outcome(key, state, None, why)
 
     def _current(self, key: str, why: str) -> Outcome:
@@ -421,7 +421,7 @@ class Poster:
     def _alerting(self, kind: str, outcome: Outcome, now: datetime) -> Outcome:
         """Open an alert of ``kind`` about the outcome, then log it."""
         message = f"{outcome.key}: {outcome.state}: {outcome.reason}"
-        self._raise_alert(kind, message, outcome.key, now)
+        self.raise_alert(kind, message, outcome.key, now)
         return self._done(outcome)
 
     def _done(self, outcome: Outcome) -> Outcome:
@@ -438,8 +438,8 @@ class Poster:
         log.log(level, "%s", text, extra=fields)
         return outcome
 
-    def _raise_alert(self, kind: str, message: str, key: str | None, now: datetime) -> None:
-        """Open the alert in the store; call the callback only if it was not open already."""
+    def raise_alert(self, kind: str, message: str, key: str | None, now: datetime) -> None:
+        """Open an alert in the store; deliver it (callback) only if it was not open already."""
         already = any(a.kind == kind and a.key == key for a in self._store.open_alerts())
         self._store.add_alert(kind, message, now=now, key=key)
         if self._alert is None or already:

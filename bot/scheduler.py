@@ -508,7 +508,7 @@ class Worker:
             for problem in exc.problems if isinstance(exc, SourceError) else [exc]:
                 log.error("calendar edit not applied: %s", problem)
             message = f"calendar edit not applied, the last good calendar stays in force: {exc}"
-            self._store.add_alert(CALENDAR_ALERT, message, now=now)
+            self._poster.raise_alert(CALENDAR_ALERT, message, None, now)  # store + webhook
             return "rejected"
         for alert in self._store.open_alerts():
             if alert.kind == CALENDAR_ALERT:

@@ -97,10 +97,11 @@ def make_worker(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
         owner: str = "w1",
         calendar_path: Path | None = None,
         settle_seconds: float = 30.0,
+        alert: Callable[[str, str, str | None], None] | None = None,
         **timings: float,
     ) -> Worker:
         store = Store.open(tmp_path / "r.db")
-        poster = Poster(store, x, NO_CAPS, settle_seconds=settle_seconds)
+        poster = Poster(store, x, NO_CAPS, settle_seconds=settle_seconds, alert=alert)
         load = posts if callable(posts) else lambda: posts
         worker = Worker(store, poster, load, owner=owner, calendar_path=calendar_path,
                         clock=clock, timings=Timings(**timings))  # fmt: skip
@@ -449,8 +450,10 @@ def test_a_broken_edit_keeps_the_jobs_and_opens_one_alert(
     path = tmp_path / "calendar.yaml"
     path.write_text(EDIT_HEADER + GOOD, encoding="utf-8")
     clock = Clock(datetime(2027, 8, 1, tzinfo=UTC))
+    delivered: list[str] = []
     worker = make_worker(file_plan(path), SandboxX(clock=clock), clock=clock,
-                         calendar_path=path, debounce_seconds=1)  # fmt: skip
+                         calendar_path=path, debounce_seconds=1,
+                         alert=lambda kind, message, key: delivered.append(kind))  # fmt: skip
     worker.start(run_jobs=False)
     jobs = worker.job_times()
     assert 3 == len(jobs)
@@ -474,6 +477,7 @@ def test_a_broken_edit_keeps_the_jobs_and_opens_one_alert(
     assert jobs == worker.job_times()
     with Store.open(tmp_path / "r.db") as store:
         assert [CALENDAR_ALERT] == [a.kind for a in store.open_alerts()]
+    assert [CALENDAR_ALERT] == delivered  # delivered once (webhook), however many broken edits
 
     assert ["pending", "reloaded"] == settle(EDIT_HEADER + GOOD.replace('"12:00"', '"13:00"'))
     moved = worker.job_times()
