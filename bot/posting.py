@@ -160,6 +160,11 @@ class Poster:
             return self._done(
                 Outcome(planned.key, row.state, row.x_post_id, f"already {row.state}")
             )
+        if row is None and (earlier := self._posted_before(planned)) is not None:
+            why = f"already posted as {earlier.key} (the calendar moved it): not posted again"
+            if not self._store.skip(planned.key, reason=why, now=now, **_occurrence(planned)):
+                return self._current(planned.key, "settled by another worker")
+            return self._done(Outcome(planned.key, "skipped", earlier.x_post_id, why))
         late = now > planned.latest_at_utc
         if (paused := self._store.get_state(PAUSED_STATE)) is not None:
             if late and (row is None or row.state != "unknown"):  # unknown: only after a check
@@ -187,6 +192,27 @@ class Poster:
                 return self._alerting("skipped", Outcome(planned.key, "skipped", None, why), now)
             return self._miss(planned, why, now)
         return self._send(planned, row, now)
+
+    def _posted_before(self, planned: PlannedPost) -> LedgerRow | None:
+        """The same calendar entry and target group, posted under another time the same day.
+
+        One entry goes out at most once a day per group, so a posted row of the same entry
+        within 20 hours is this occurrence, moved by a calendar edit after it went out.
+        """
+        span = timedelta(hours=20)
+        rows = self._store.rows(
+            states=["posted"], since=planned.at_utc - span, until=planned.at_utc + span
+        )
+        return next(
+            (
+                r
+                for r in rows
+                if r.item_id == planned.post_id
+                and r.key != planned.key
+                and r.target_group == planned.target_group
+            ),
+            None,
+        )
 
     def resolve_unknown(self, *, now: datetime) -> list[Outcome]:
         """Settle every ``unknown`` row against the account's own posts, re-sending nothing.

@@ -639,6 +639,24 @@ def test_the_same_key_twice_posts_once(world: World) -> None:
     assert "already posted" == second.reason
 
 
+@pytest.mark.parametrize("minutes", [2, -20], ids=["moved-later", "moved-earlier"])
+def test_a_post_moved_after_it_went_out_is_not_posted_again(world: World, minutes: int) -> None:
+    """A calendar edit that retimes a post already sent makes a new key; it is skipped."""
+    sent = world.due(planned())
+    moved = planned(when=at(minutes), text=TEXT + " (moved)")
+    outcome = world.due(moved, minutes=max(minutes, 1))
+    assert ("posted", "skipped", ID0, 1) == (
+        sent.state,
+        outcome.state,
+        outcome.x_post_id,
+        world.sends(),
+    )
+    assert f"already posted as {sent.key} (the calendar moved it)" in outcome.reason
+    assert "skipped" == world.row(moved).state
+    other_group = world.due(planned(when=at(2), group="NY", text=TEXT + " NY"), minutes=2)
+    assert ("posted", 2) == (other_group.state, world.sends())
+
+
 def test_a_second_worker_during_the_send_does_not_post(make_world: Callable[..., World]) -> None:
     """Two Posters on one file: the second runs while the first is inside create_post (a
     deterministic interleaving) and sees the key in flight; one post."""
