@@ -116,7 +116,8 @@ def run_command(
     secrets = load_secrets(app.environ)
     account: Account | None = None
     client: XClient
-    if choose_backend(backend, settings, secrets) == "live":
+    chosen = choose_backend(backend, settings, secrets)
+    if chosen == "live":
         from bot.x_client import TweepyXClient
 
         client = TweepyXClient.from_settings(settings, secrets)
@@ -135,6 +136,7 @@ def run_command(
         return loaded.plan.posts
 
     with Store.open(settings.database) as store:
+        claim_backend(store, chosen, datetime.now(UTC))
         webhook = WebhookAlerts(
             settings.alerts.webhook_url,
             connect_seconds=settings.timeouts.connect_seconds,
@@ -326,6 +328,25 @@ def health_command(app: AppContext, max_age_seconds: float) -> None:
     click.echo(line)
     if not healthy:
         sys.exit(1)
+
+
+BACKEND_STATE = "backend"  # store state: the backend whose posts this ledger records
+
+
+def claim_backend(store: Store, backend: str, now: datetime) -> None:
+    """Tie a database to one backend: sandbox "posts" must never stop real ones.
+
+    Raises:
+        WorkerError: the ledger already records posts made through the other backend.
+    """
+    used = store.get_state(BACKEND_STATE)
+    if used is not None and used != backend:
+        raise WorkerError(
+            f"{store.path} records {used} posts; running {backend} on it would treat them as "
+            "already sent",
+            f"use another database for {backend} (REACHOUT_DB), or delete this one",
+        )
+    store.set_state(BACKEND_STATE, backend, now)
 
 
 def _drain_seconds(settings: Settings) -> float:

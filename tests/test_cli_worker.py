@@ -365,3 +365,17 @@ def test_resume_lifts_the_auth_pause_and_its_alert(cli: click.Group, tmp_path: P
     assert "lifted: tagged posting off (off: mention refused)\n" == out
     code, out, _ = invoke(cli, db, "resume")
     assert "nothing was paused\n" == out
+
+
+def test_a_database_is_tied_to_one_backend(tmp_path: Path) -> None:
+    """A ledger that recorded sandbox posts refuses a live run (those posts never went out)."""
+    from bot.cli_worker import claim_backend
+
+    now = datetime(2027, 8, 2, 13, 0, tzinfo=UTC)
+    with Store.open(tmp_path / "r.db") as store:
+        claim_backend(store, "sandbox", now)
+        claim_backend(store, "sandbox", now)  # the same backend again is fine
+        with pytest.raises(WorkerError) as caught:
+            claim_backend(store, "live", now)
+    assert "records sandbox posts; running live on it" in str(caught.value)
+    assert "REACHOUT_DB" in caught.value.hint
