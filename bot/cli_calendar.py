@@ -44,6 +44,7 @@ class Loaded:
 
     calendar: Calendar
     plan: compose.Plan
+    directory: Directory
 
 
 def _display(path: Path) -> str:
@@ -83,7 +84,8 @@ def load(
         settings.caps.posts_per_day,
     )
     start, end = _local_range(calendar, first_day, last_day)
-    return Loaded(calendar, compose.plan(calendar, directory, policy, start=start, end=end))
+    plan = compose.plan(calendar, directory, policy, start=start, end=end)
+    return Loaded(calendar, plan, directory)
 
 
 def _do_not_tag(app: AppContext, directory: Directory) -> frozenset[str]:
@@ -232,7 +234,7 @@ def preview(
     )
     posts = list(loaded.plan.posts)
     if state:
-        members = {m.bioguide_id for m in app.directory().by_state(wanted)}
+        members = {m.bioguide_id for m in loaded.directory.by_state(wanted)}
         posts = [p for p in posts if p.target_group == wanted or members & set(p.targets)]
     if fmt == "json":
         click.echo(json.dumps([_as_json(p) for p in posts], indent=2, ensure_ascii=False))

@@ -8,7 +8,6 @@ any extra key from line 13, each value at column ``len(key) + 7``.
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 from collections.abc import Callable
@@ -32,8 +31,7 @@ from bot.campaign import (
 )
 from bot.campaign_schema import CALENDAR_FIELDS, POST_FIELDS, TARGETS_FIELDS, Field
 from bot.errors import CalendarError, Problem
-from tests.conftest import FIXTURES, PROJECT_ROOT
-from tests.test_yamlsource import fifo
+from tests.conftest import FIXTURES, NOT_REGULAR_FILES, PROJECT_ROOT, needs_posix
 
 VALID = FIXTURES / "calendars" / "valid.yaml"
 DOCS = PROJECT_ROOT / "docs" / "calendar.md"
@@ -879,21 +877,12 @@ def test_a_hashtag_alone_on_the_next_line_is_not_dropped(
     assert all(message == p.message for p in found)
 
 
-@pytest.mark.parametrize(
-    ("make", "phrase"),
-    [
-        (lambda tmp: tmp, "is not a regular file (it is a folder)"),
-        (lambda tmp: fifo(tmp / "fifo"), "is not a regular file (it is a pipe)"),
-        (lambda tmp: Path("/dev/null"), "is not a regular file (it is a device)"),
-    ],
-    ids=["folder", "fifo", "device"],
-)
+@needs_posix
+@pytest.mark.parametrize(("make", "phrase"), NOT_REGULAR_FILES)
 def test_the_calendar_must_be_a_regular_file(
     tmp_path: Path, make: Callable[[Path], Path], phrase: str
 ) -> None:
     """`validate /dev/zero` ate memory and a FIFO hung: both are refused at once."""
-    if not hasattr(os, "mkfifo") or not Path("/dev/null").exists():
-        pytest.skip("needs a POSIX system")
     path = make(tmp_path)
     with pytest.raises(CalendarError) as caught:
         load_calendar_file(path)

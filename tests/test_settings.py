@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from bot.settings import (
     load_secrets,
     load_settings,
 )
-from tests.test_yamlsource import fifo
+from tests.conftest import NOT_REGULAR_FILES, needs_posix
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -346,21 +345,12 @@ def test_a_secret_in_the_settings_file_says_where_secrets_go(
     assert [expected] == [(p.line, p.column, p.message, p.hint) for p in caught.value.problems]
 
 
-@pytest.mark.parametrize(
-    ("make", "phrase"),
-    [
-        (lambda tmp: tmp, "is not a regular file (it is a folder)"),
-        (lambda tmp: fifo(tmp / "fifo"), "is not a regular file (it is a pipe)"),
-        (lambda tmp: Path("/dev/null"), "is not a regular file (it is a device)"),
-    ],
-    ids=["folder", "fifo", "device"],
-)
+@needs_posix
+@pytest.mark.parametrize(("make", "phrase"), NOT_REGULAR_FILES)
 def test_the_settings_file_must_be_a_regular_file(
     tmp_path: Path, make: Callable[[Path], Path], phrase: str
 ) -> None:
     """A folder, a pipe (would hang) or a device (would fill memory) is refused at once."""
-    if not hasattr(os, "mkfifo") or not Path("/dev/null").exists():
-        pytest.skip("needs a POSIX system")
     path = make(tmp_path)
     with pytest.raises(ConfigError) as caught:
         load_settings(path, {})

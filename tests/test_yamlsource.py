@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +10,7 @@ import pytest
 
 from bot import yamlsource
 from bot.errors import ConfigError
+from tests.conftest import NOT_REGULAR_FILES, needs_posix
 
 F = "f.yaml"
 
@@ -334,36 +332,22 @@ def test_comment_lines_after_words_are_just_comments() -> None:
     assert [] == reader.problems
 
 
-def fifo(path: Path) -> Path:
-    """Make a named pipe. Reading it waits for a writer forever, so after 2 s a writer comes
-    and goes: code that waits then reads an empty file and fails the test instead of hanging."""
-    os.mkfifo(path)
-
-    def release() -> None:
-        time.sleep(2)
-        with contextlib.suppress(OSError):  # nobody is waiting (ENXIO), as it should be
-            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
-
-    threading.Thread(target=release, daemon=True).start()
-    return path
-
-
+@needs_posix
 @pytest.mark.parametrize(
     ("make", "phrase"),
     [
-        (lambda tmp: tmp, "is not a regular file (it is a folder)"),
-        (lambda tmp: fifo(tmp / "fifo"), "(it is a pipe)"),
-        (lambda tmp: Path("/dev/null"), "(it is a device)"),
-        (lambda tmp: tmp / "missing.yaml", "cannot read the thing: No such file or directory"),
+        *NOT_REGULAR_FILES,
+        pytest.param(
+            lambda tmp: tmp / "missing.yaml",
+            "cannot read the thing: No such file or directory",
+            id="missing",
+        ),
     ],
-    ids=["folder", "fifo", "device", "missing"],
 )
 def test_read_file_refuses_what_is_not_a_regular_file(
     tmp_path: Path, make: Callable[[Path], Path], phrase: str
 ) -> None:
     """A folder, a pipe (no hang) or a device (`validate /dev/zero` ate memory) is refused."""
-    if not hasattr(os, "mkfifo") or not Path("/dev/null").exists():
-        pytest.skip("needs a POSIX system")
     path = make(tmp_path)
     with pytest.raises(ConfigError) as caught:
         yamlsource.read_file(path, "x.yaml", max_bytes=10, error=ConfigError, what="the thing",
