@@ -62,6 +62,7 @@ class Polling:
 
     mentions_minutes: int = 30
     search_minutes: int = 60
+    metrics_minutes: int = 360
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,65 @@ class Forecast:
     mentions_per_day: int = 150
     hashtag_posts_per_day: int = 400
     metrics_days: int = 7
+
+
+@dataclass(frozen=True)
+class Collection:
+    """How collection reads X (see bot.collector).
+
+    Attributes:
+        overlap_minutes: each poll also re-reads this many minutes before the cursor, to
+            recover posts X indexed late (counted separately from new reads).
+        slow_at_percent: from this share of the monthly budget on, polls run half as often;
+            at 100 % polling stops and an alert is raised.
+
+    Our posts' metrics are refreshed for ``forecast.metrics_days`` days after posting.
+    """
+
+    overlap_minutes: int = 10
+    slow_at_percent: int = 80
+
+
+@dataclass(frozen=True)
+class Report:
+    """The weekly report (bot.report): privacy and delivery besides the reports folder.
+
+    Attributes:
+        anonymise_handles: show supporters as "supporter 1", "supporter 2"... in post lists
+            (legislators and our own account keep their handles).
+        webhook_url: Slack-compatible webhook that receives the summary (None: none).
+        smtp_host: SMTP server for e-mail delivery (None: no e-mail); password from
+            REACHOUT_SMTP_PASSWORD.
+        smtp_port: its port (587 with STARTTLS, 465 with TLS).
+        smtp_security: ``starttls``, ``tls`` or ``none``.
+        smtp_user: login name (None: no login).
+        email_from: sender address.
+        email_to: recipients, separated by commas.
+    """
+
+    anonymise_handles: bool = False
+    webhook_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str | None = None
+    email_from: str | None = None
+    email_to: str | None = None
+
+
+@dataclass(frozen=True)
+class CongressCalendar:
+    """Congress's official schedule (bot.congress_calendar, ``reachout congress-calendar``).
+
+    Attributes:
+        file: the recess windows built by ``reachout congress-calendar update``.
+        house_url: the House voting-days iCalendar feed (None: not re-read by the worker).
+        senate_url: the Senate schedule XML, ``{year}`` replaced (None: not re-read).
+    """
+
+    file: Path = PROJECT_ROOT / "data" / "congress-calendar.yaml"
+    house_url: str | None = None
+    senate_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +202,9 @@ class Settings:
     budget: Budget = field(default_factory=Budget)
     forecast: Forecast = field(default_factory=Forecast)
     alerts: Alerts = field(default_factory=Alerts)
+    collection: Collection = field(default_factory=Collection)
+    report: Report = field(default_factory=Report)
+    congress_calendar: CongressCalendar = field(default_factory=CongressCalendar)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def items(self) -> list[tuple[str, Any]]:
@@ -158,17 +221,27 @@ class Settings:
 _CHOICES = {
     "backend": ("sandbox", "live"),
     "log_level": ("debug", "info", "warning", "error"),
+    "report.smtp_security": ("starttls", "tls", "none"),
 }
 # The smallest value of a number setting (any other: 0); _POSITIVE ones must be above 0.
 _MINIMUMS = {
     "polling.mentions_minutes": 1,
     "polling.search_minutes": 1,
+    "polling.metrics_minutes": 1,
+    "collection.slow_at_percent": 1,
+    "report.smtp_port": 1,
     "caps.posts_per_day": 1,
     "caps.posts_per_15_minutes": 1,
     "caps.tag_interval_days": 1,
 }
 _POSITIVE = {"timeouts.connect_seconds", "timeouts.read_seconds"}
-_URLS = {"x_api_base_url": "https://api.x.com", "alerts.webhook_url": "https://hooks.slack.com/…"}
+_URLS = {
+    "x_api_base_url": "https://api.x.com",
+    "alerts.webhook_url": "https://hooks.slack.com/…",
+    "report.webhook_url": "https://hooks.slack.com/…",
+    "congress_calendar.house_url": "https://votingdays.house.gov/voting-days.ics",
+    "congress_calendar.senate_url": "https://www.senate.gov/legislative/{year}_schedule.xml",
+}
 # A key that looks like a credential (in the file, it gets the "environment only" hint).
 _SECRET_LOOKING = re.compile(r"secret|password|passwd|token|consumer_key|api_key|credential", re.I)
 
@@ -241,6 +314,10 @@ def _parse_env(raw: str, name: str, kind: type, var: str) -> tuple[Any, str | No
     if optional and raw.strip() == "":
         return None, None
     base = str if optional else kind
+    if base is bool:
+        if raw.strip().lower() in ("true", "false"):
+            return raw.strip().lower() == "true", None
+        return None, f"{var}={raw!r} must be true or false"
     try:
         if base is int:
             return int(raw), None
@@ -278,6 +355,8 @@ def _read_file(path: Path, display: str) -> tuple[dict[str, tuple[Any, str]], li
             and yamlsource.is_plain(node)
         ):
             value: Any = None
+        elif kind is bool:
+            value = reader.boolean(node, name)
         elif kind is int:
             value = reader.integer(node, name)
         elif kind is float:

@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any, Literal, TypedDict, Unpack
 
 from bot.errors import StoreError
+from bot.store_schema import MIGRATIONS
 
 LedgerState = Literal[
     "sending", "posted", "duplicate", "rate_limited", "unknown", "auth_broken", "missed", "skipped"
@@ -38,32 +39,6 @@ TRANSITIONS: Mapping[str, frozenset[str]] = MappingProxyType(
 )
 STATES: tuple[str, ...] = tuple(TRANSITIONS)
 
-# MIGRATIONS[n - 1] is migration n: statements run in one transaction. Never edit a released
-# migration; append a new one (ALTER TABLE ... ADD COLUMN for new columns).
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE ledger (
-            key TEXT PRIMARY KEY, item_id TEXT NOT NULL, scheduled_at TEXT NOT NULL,
-            late_ok_seconds INTEGER NOT NULL, target_group TEXT NOT NULL, text TEXT NOT NULL,
-            state TEXT NOT NULL, x_post_id TEXT, attempts INTEGER NOT NULL DEFAULT 0,
-            last_error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-            posted_at TEXT, next_attempt_at TEXT)""",
-        "CREATE INDEX ledger_by_state ON ledger (state, scheduled_at)",
-        "CREATE INDEX ledger_by_scheduled_at ON ledger (scheduled_at)",
-    ),
-    (
-        """CREATE TABLE alerts (
-            id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, key TEXT,
-            message TEXT NOT NULL, created_at TEXT NOT NULL, resolved_at TEXT)""",
-        """CREATE UNIQUE INDEX alerts_open_once ON alerts (kind, ifnull(key, ''))
-            WHERE resolved_at IS NULL""",
-        """CREATE TABLE lease (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL,
-            acquired_at TEXT NOT NULL, expires_at TEXT NOT NULL)""",
-        """CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL,
-            at TEXT NOT NULL, info TEXT NOT NULL)""",
-        "CREATE TABLE state (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL)",
-    ),
-)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _HINTS = (  # (words in SQLite's message, what to do)
@@ -437,6 +412,20 @@ class Store:
                 (state, sending, text, late_ok if sending else None, why, stamp, key),
             )
             return True
+
+    @contextmanager
+    def transaction(self, action: str) -> Iterator[sqlite3.Connection]:
+        """Yield the connection inside one ``BEGIN IMMEDIATE`` write transaction.
+
+        For bot.store_collected (the collection tables). ``action`` names the work in the
+        StoreError raised when SQLite fails; any exception rolls everything back.
+        """
+        with self._write(action) as conn:
+            yield conn
+
+    def query(self, action: str, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Run one read query and return its rows (sqlite3.Row); StoreError on failure."""
+        return self._query(action, sql, params)
 
     @contextmanager
     def _write(self, action: str) -> Iterator[sqlite3.Connection]:

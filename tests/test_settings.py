@@ -368,3 +368,41 @@ def test_comment_lines_after_settings_values_are_just_comments(tmp_path: Path) -
         settings.database,
         settings.x_api_base_url,
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "environ", "expected"),
+    [
+        ("report:\n  anonymise_handles: true\n", {}, True),
+        ("", {"REACHOUT_REPORT_ANONYMISE_HANDLES": "TRUE"}, True),
+        (
+            "report:\n  anonymise_handles: true\n",
+            {"REACHOUT_REPORT_ANONYMISE_HANDLES": "false"},
+            False,
+        ),
+    ],
+    ids=["file", "environment", "environment-wins"],
+)
+def test_boolean_settings_from_file_and_environment(
+    tmp_path: Path, text: str, environ: dict[str, str], expected: bool
+) -> None:
+    """A true/false setting reads from the file (YAML true/false) and the environment."""
+    assert expected == load_settings(write(tmp_path, text), environ).report.anonymise_handles
+
+
+@pytest.mark.parametrize(
+    ("text", "environ", "phrase"),
+    [
+        ("report:\n  anonymise_handles: yes\n", {}, "must be true or false"),
+        ("", {"REACHOUT_REPORT_ANONYMISE_HANDLES": "1"}, "must be true or false"),
+        ("report:\n  smtp_security: ssl\n", {}, "must be one of starttls, tls, none"),
+    ],
+    ids=["file-yes", "environment-1", "choice"],
+)
+def test_bad_boolean_or_choice_is_refused(
+    tmp_path: Path, text: str, environ: dict[str, str], phrase: str
+) -> None:
+    """A boolean written as yes or 1 is an error naming how to write it, not a guess."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), environ)
+    assert phrase in str(caught.value)
