@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Any, Literal, TypedDict, Unpack
 
 from bot.errors import StoreError
-from bot.store_schema import MIGRATIONS
+from bot.store_schema import MIGRATIONS as MIGRATIONS
 
 LedgerState = Literal[
     "sending", "posted", "duplicate", "rate_limited", "unknown", "auth_broken", "missed", "skipped"
