@@ -104,7 +104,7 @@ def _shown(name: str, value: Any) -> Any:
     """A setting as `config show` prints it: a webhook URL without its secret path."""
     if isinstance(value, Path):
         return str(value)
-    if name == "alerts.webhook_url" and value:
+    if name in ("alerts.webhook_url", "report.webhook_url") and value:
         parts = urlsplit(value)  # a Slack webhook's path is a credential: scheme://host/… only
         return f"{parts.scheme}://{parts.hostname}/…"
     return value

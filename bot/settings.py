@@ -163,6 +163,27 @@ class CongressCalendar:
 
 
 @dataclass(frozen=True)
+class Simulation:
+    """Sandbox traffic for ``reachout simulate`` and the sandbox worker (bot.sandbox).
+
+    Attributes:
+        hashtag_posts_per_day: supporters' campaign-hashtag posts a day, tagging their own
+            state's legislators (spread over the day with a waking-hours rhythm).
+        replies_per_post: supporters' replies to each of our posts, on average.
+        legislator_replies_per_day: legislators' replies to our posts or supporters, a day.
+        fault_percent: share of X requests that fail (429, 503, timeout, a post that reached X
+            although the connection dropped), 0 to 100.
+        seed: the random seed: the same seed gives the same traffic and faults.
+    """
+
+    hashtag_posts_per_day: int = 300
+    replies_per_post: int = 6
+    legislator_replies_per_day: int = 2
+    fault_percent: float = 3.0
+    seed: int = 2027
+
+
+@dataclass(frozen=True)
 class Alerts:
     """Where alerts go besides the log: a Slack-compatible webhook (None = log only)."""
 
@@ -205,6 +226,7 @@ class Settings:
     collection: Collection = field(default_factory=Collection)
     report: Report = field(default_factory=Report)
     congress_calendar: CongressCalendar = field(default_factory=CongressCalendar)
+    simulation: Simulation = field(default_factory=Simulation)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def items(self) -> list[tuple[str, Any]]:
@@ -234,6 +256,7 @@ _MINIMUMS = {
     "caps.posts_per_15_minutes": 1,
     "caps.tag_interval_days": 1,
 }
+_MAXIMUMS = {"simulation.fault_percent": 100, "collection.slow_at_percent": 100}
 _POSITIVE = {"timeouts.connect_seconds", "timeouts.read_seconds"}
 _URLS = {
     "x_api_base_url": "https://api.x.com",
@@ -266,6 +289,8 @@ def _invalid(name: str, value: Any) -> tuple[str, str] | None:
         return f"must be a finite number, not {shown}", "write a number such as 30 or 0.015"
     if isinstance(value, int | float) and name in _POSITIVE and value <= 0:
         return f"must be more than 0, not {shown}", "e.g. 5"
+    if isinstance(value, int | float) and value > _MAXIMUMS.get(name, math.inf):
+        return f"must be at most {_MAXIMUMS[name]}, not {shown}", ""
     if isinstance(value, int | float) and value < _MINIMUMS.get(name, 0):
         return f"must be at least {_MINIMUMS.get(name, 0)}, not {shown}", ""
     if name in _URLS and value is not None:

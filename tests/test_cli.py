@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -123,12 +124,12 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
     ("url", "fmt", "expected"),
     [
         ("https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX", "table",
-         "  alerts.webhook_url              https://hooks.slack.com/…  "
+         "  alerts.webhook_url  https://hooks.slack.com/…  "
          "[environment REACHOUT_ALERTS_WEBHOOK_URL]"),
         ("https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX", "json",
          '"value": "https://hooks.slack.com/\\u2026"'),  # JSON escapes the ellipsis
         ("http://127.0.0.1:9000/hook?token=XXXXsecretXXXX", "table",
-         "  alerts.webhook_url              http://127.0.0.1/…  "
+         "  alerts.webhook_url  http://127.0.0.1/…  "
          "[environment REACHOUT_ALERTS_WEBHOOK_URL]"),
     ],
     ids=["slack-table", "slack-json", "query-string"],
@@ -138,4 +139,13 @@ def test_config_show_hides_the_webhook_secret_path(url: str, fmt: str, expected:
     code, out, _ = run(
         ["config", "show", "--format", fmt], env={"REACHOUT_ALERTS_WEBHOOK_URL": url}
     )
+    out = re.sub(r"(?m)^(  \S+) +", r"\1  ", out)  # the column width follows the longest name
     assert (0, True, False) == (code, expected in out, "XXXXsecretXXXX" in out)
+
+
+def test_config_show_hides_the_report_webhook_secret_path() -> None:
+    """The report's webhook URL is a credential too: only scheme://host/… is printed."""
+    url = "https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX"
+    code, out, _ = run(["config", "show"], env={"REACHOUT_REPORT_WEBHOOK_URL": url})
+    assert (0, False) == (code, "XXXXsecretXXXX" in out)
+    assert "https://hooks.slack.com/…" in out
