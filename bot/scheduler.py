@@ -23,8 +23,7 @@ import queue
 import signal
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,9 +38,11 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.compose import PlannedPost
+from bot.duties import Duty
 from bot.errors import BotError, SourceError, StoreError
-from bot.posting import FINAL, Outcome, Poster
-from bot.store import LedgerRow, Store
+from bot.posting import Outcome, Poster
+from bot.reconcile import Diff, grace_seconds, reconcile
+from bot.store import Store
 
 log = logging.getLogger("reachout.scheduler")
 
@@ -58,122 +59,6 @@ LoadPlan = Callable[[], Sequence[PlannedPost]]
 def utc_now() -> datetime:
     """Return the current time, aware UTC (the real clock; inject another in tests)."""
     return datetime.now(UTC)
-
-
-# --- reconcile: pure -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Move:
-    """A scheduled occurrence whose time changed: its old job goes, a job for ``post`` comes."""
-
-    old_key: str
-    post: PlannedPost
-
-
-@dataclass(frozen=True)
-class Diff:
-    """What to change in the scheduled jobs so they match the plan and the ledger.
-
-    Attributes:
-        add: new occurrences due later: a date job at ``at_utc``.
-        run_now: due (``at_utc <= now``) but still within late_ok: a job that runs at once.
-        missed: past ``latest_at_utc`` and not final in the ledger: the poster records them
-            ``missed`` (or settles an ``unknown`` one first).
-        move: scheduled occurrences whose time (and so key) changed in the calendar.
-        update: scheduled keys whose text or late_ok changed (the job keeps its time).
-        remove: scheduled keys no longer in the plan, or settled in the ledger meanwhile.
-    """
-
-    add: tuple[PlannedPost, ...] = ()
-    run_now: tuple[PlannedPost, ...] = ()
-    missed: tuple[PlannedPost, ...] = ()
-    move: tuple[Move, ...] = ()
-    update: tuple[PlannedPost, ...] = ()
-    remove: tuple[str, ...] = ()
-
-    def summary(self) -> str:
-        """Return the counts as one line, e.g. ``"2 new, 1 due now, 0 missed, ..."``."""
-        return (
-            f"{len(self.add)} new, {len(self.run_now)} due now, {len(self.missed)} missed, "
-            f"{len(self.move)} moved, {len(self.update)} changed, {len(self.remove)} removed"
-        )
-
-
-def reconcile(plan_posts: Iterable[PlannedPost], ledger_rows: Iterable[LedgerRow], now: datetime,
-              *, scheduled: Mapping[str, PlannedPost] | None = None) -> Diff:  # fmt: skip
-    """Decide which occurrences need a date job, which jobs go and which move.
-
-    An occurrence needs a job when its key is not final in the ledger and none is scheduled.
-    A scheduled key gone from the plan pairs with a new occurrence of the same post and group
-    on the same local day (or, for a one-off post, any day) as a `Move`; the rest are removed.
-    So a calendar edit touches exactly the jobs it changes.
-
-    Args:
-        plan_posts: the composed plan; ledger_rows: the ledger (final states matter).
-        now: the current time, aware.
-        scheduled: key → the occurrence its job was made for (None: no jobs yet).
-
-    Returns:
-        The diff, each list in plan order.
-
-    Raises:
-        ValueError: ``now`` is naive.
-    """
-    if now.utcoffset() is None:
-        raise ValueError(f"naive datetime {now!r}: pass an aware datetime (UTC)")
-    jobs = scheduled or {}
-    final = {row.key for row in ledger_rows if row.state in FINAL}
-    plan = {post.key: post for post in plan_posts}
-    lists: tuple[list[PlannedPost], ...] = ([], [], [], [])
-    add, run_now, missed, update = lists
-    for post in plan.values():
-        if post.key in final:
-            continue
-        if post.key in jobs:
-            if jobs[post.key] != post:
-                update.append(post)
-        else:
-            late, due = now > post.latest_at_utc, post.at_utc <= now
-            (missed if late else run_now if due else add).append(post)
-    gone = [jobs[key] for key in jobs if key not in plan]
-    moves = _pair_moves(gone, [*add, *run_now])
-    moved = {m.old_key for m in moves} | {m.post.key for m in moves}
-    settled = {key for key in jobs if key in plan and key in final}
-    return Diff(
-        add=tuple(p for p in add if p.key not in moved),
-        run_now=tuple(p for p in run_now if p.key not in moved),
-        missed=tuple(missed),
-        move=tuple(moves),
-        update=tuple(update),
-        remove=tuple(sorted({post.key for post in gone} - moved | settled)),
-    )
-
-
-def _pair_moves(old: list[PlannedPost], new: list[PlannedPost]) -> list[Move]:
-    """Pair vanished occurrences with new ones of the same post and group (time order)."""
-    moves: list[Move] = []
-    used: set[str] = set()
-    for same_day in (True, False):
-        olds: dict[tuple[object, ...], list[PlannedPost]] = defaultdict(list)
-        news: dict[tuple[object, ...], list[PlannedPost]] = defaultdict(list)
-        for posts, index in ((old, olds), (new, news)):
-            for post in sorted(posts, key=lambda p: p.at_utc):
-                if post.key not in used:
-                    day = post.local_at.date() if same_day else None
-                    index[(post.post_id, post.target_group, day)].append(post)
-        for ident, before in olds.items():
-            after = news.get(ident, [])
-            if same_day or len(before) == len(after) == 1:
-                for was, now_is in zip(before, after, strict=False):  # extras: removed / new
-                    moves.append(Move(was.key, now_is))
-                    used.update((was.key, now_is.key))
-    return moves
-
-
-def grace_seconds(post: PlannedPost, run_at: datetime) -> int:
-    """Return a job's ``misfire_grace_time``: whole seconds from run_at (aware) to latest, >= 1."""
-    return max(1, math.ceil((post.latest_at_utc - run_at).total_seconds()))
 
 
 def file_digest(path: Path) -> str:
@@ -218,7 +103,7 @@ class Worker:
 
     def __init__(self, store: Store, poster: Poster, load_plan: LoadPlan, *, owner: str,
                  calendar_path: Path | None = None, clock: Callable[[], datetime] = utc_now,
-                 timings: Timings | None = None) -> None:  # fmt: skip
+                 timings: Timings | None = None, duties: Sequence[Duty] = ()) -> None:  # fmt: skip
         """Build the worker (nothing runs before `start` or `serve`).
 
         Args:
@@ -228,6 +113,8 @@ class Worker:
             owner: this worker's name in the lease and heartbeat (host and process id).
             calendar_path: the file to watch for edits (None: the plan never changes).
             clock: returns the current time (aware); timings: intervals (default `Timings()`).
+            duties: periodic jobs (collection, the weekly report...) run only while leading;
+                those marked ``at_start`` also run once each time this worker takes the lease.
         """
         self._store, self._poster, self._load_plan = store, poster, load_plan
         self._owner, self._clock, self._t = owner, clock, timings or Timings()
@@ -243,6 +130,8 @@ class Worker:
         self._leader, self._lease_until = False, datetime.min.replace(tzinfo=UTC)
         self._started = self._stopping = self._stop_requested = False
         self._signal, self._inflight, self._cond = "", 0, threading.Condition()
+        self._duties = {duty.name: duty for duty in duties}
+        self._periodic = {WATCH_JOB, RESOLVE_JOB, *self._duties}  # job ids that are not posts
 
     def start(self, *, run_jobs: bool = True) -> None:
         """Load the calendar, start APScheduler, take the lease if free, schedule due posts.
@@ -264,6 +153,16 @@ class Worker:
             if self._calendar_path is not None:
                 self._every(WATCH_JOB, self._watch_job, self._t.watch_seconds)
             self._every(RESOLVE_JOB, self.resolve_job, self._t.resolve_seconds)
+            for duty in self._duties.values():
+                self._scheduler.add_job(
+                    self.duty_job,
+                    duty.trigger,
+                    args=(duty.name,),
+                    id=duty.name,
+                    name=duty.name,
+                    replace_existing=True,
+                    misfire_grace_time=duty.misfire_grace_seconds,
+                )
             self.step(self._clock())
         except BaseException:
             self.shutdown()
@@ -370,6 +269,16 @@ class Worker:
             self._leader = True
             log.info("worker %s holds the lease: scheduling posts", self._owner)
             self._reconcile(now)
+            for duty in self._duties.values():
+                if duty.at_start:  # once per lease taken: e.g. catch up a missed weekly report
+                    self._scheduler.add_job(
+                        self.duty_job,
+                        DateTrigger(run_date=now),
+                        args=(duty.name,),
+                        id=f"{duty.name}@start",
+                        misfire_grace_time=None,
+                        replace_existing=True,
+                    )
         elif not held and self._leader:
             self._leader = False
             for key in list(self._jobs):
@@ -466,6 +375,15 @@ class Worker:
             if outcome.state == "unknown" and outcome.retry_at is not None:
                 self._queue.put(_Command("retry", outcome.key, at=outcome.retry_at))
 
+    def duty_job(self, name: str) -> object:
+        """Run one duty (by name) with the current time if this worker leads; else None."""
+        if not self._leader or not self._enter():
+            return None
+        try:
+            return self._duties[name].run(self._clock())
+        finally:
+            self._leave()
+
     def _enter(self) -> bool:
         """Count a job that may call X as in flight; False once shutting down."""
         with self._cond:
@@ -529,7 +447,7 @@ class Worker:
             why = "came too late for its window" if code == ev.EVENT_JOB_MISSED else "still runs"
             log.warning("job %s %s: this run was skipped", key, why)
         kind = _COMMAND_OF_EVENT.get(code)
-        if kind is not None and key not in (WATCH_JOB, RESOLVE_JOB):
+        if kind is not None and key.split("@start")[0] not in self._periodic:
             self._queue.put(_Command(kind, key, outcome=getattr(event, "retval", None)))
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
@@ -549,4 +467,10 @@ class Worker:
     def job_times(self) -> dict[str, datetime]:
         """Return each scheduled post job's next run time (aware UTC), by key."""
         jobs = self._scheduler.get_jobs()
-        return {j.id: j.next_run_time for j in jobs if j.id not in (WATCH_JOB, RESOLVE_JOB)}
+        return {
+            j.id: j.next_run_time for j in jobs if j.id.split("@start")[0] not in self._periodic
+        }
+
+    def duty_times(self) -> dict[str, datetime]:
+        """Return each duty's next fire time (aware UTC), by name (none while paused)."""
+        return {j.id: j.next_run_time for j in self._scheduler.get_jobs() if j.id in self._duties}

@@ -41,6 +41,8 @@ LAYERS: dict[str, float] = {
     "collector": 4,
     "report": 4,
     "simulate": 4.5,
+    "reconcile": 4.2,
+    "duties": 4.4,
     "scheduler": 5,
     "cli_context": 5.5,
     "cli_calendar": 5.8,

@@ -17,14 +17,18 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import compose
 from bot.campaign import load_calendar_file
 from bot.compose import PlannedPost
+from bot.duties import Duty
 from bot.legislators import Directory
 from bot.posting import Poster
-from bot.scheduler import CALENDAR_ALERT, Diff, Move, Timings, Worker, reconcile, utc_now
+from bot.reconcile import Diff, Move, reconcile
+from bot.scheduler import CALENDAR_ALERT, Timings, Worker, utc_now
 from bot.settings import Caps
 from bot.store import LedgerRow, LedgerState, Store
 from bot.testing import Fault, SandboxX
@@ -98,13 +102,14 @@ def make_worker(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
         calendar_path: Path | None = None,
         settle_seconds: float = 30.0,
         alert: Callable[[str, str, str | None], None] | None = None,
+        duties: Sequence[Duty] = (),
         **timings: float,
     ) -> Worker:
         store = Store.open(tmp_path / "r.db")
         poster = Poster(store, x, NO_CAPS, settle_seconds=settle_seconds, alert=alert)
         load = posts if callable(posts) else lambda: posts
         worker = Worker(store, poster, load, owner=owner, calendar_path=calendar_path,
-                        clock=clock, timings=Timings(**timings))  # fmt: skip
+                        clock=clock, timings=Timings(**timings), duties=duties)  # fmt: skip
         built.append((worker, store))
         return worker
 
@@ -488,3 +493,58 @@ def test_a_broken_edit_keeps_the_jobs_and_opens_one_alert(
     with Store.open(tmp_path / "r.db") as store:
         assert [] == store.open_alerts()
     assert "unchanged" == worker.check_calendar(clock.now)
+
+
+# --- duties: periodic jobs of the leader -------------------------------------------------------
+
+
+def test_duties_run_only_on_the_leader_and_at_start_once_per_lease(
+    make_worker: Callable[..., Worker],
+) -> None:
+    """A duty runs with the clock's time on the leader only; at_start ones also at takeover."""
+    clock = Clock(T0)
+    x = SandboxX(clock=clock)
+    runs: list[tuple[str, datetime]] = []
+
+    def duties() -> list[Duty]:
+        def record(name: str) -> Callable[[datetime], object]:
+            return lambda now: runs.append((name, now))
+
+        every = IntervalTrigger(minutes=30, start_date=T0, timezone=UTC)
+        weekly = CronTrigger(day_of_week="mon", hour=9, timezone="America/New_York")
+        return [Duty("poll", every, record("poll")), Duty("report", weekly, record("report"), True)]
+
+    first = make_worker([], x, clock=clock, owner="A", duties=duties(), lease_seconds=30)
+    second = make_worker([], x, clock=clock, owner="B", duties=duties(), lease_seconds=30)
+    first.start(run_jobs=False)
+    second.start(run_jobs=False)
+    assert {"poll", "report"} == set(first.duty_times())
+    assert {} == first.job_times()  # duties are not post jobs
+    first.duty_job("poll")
+    second.duty_job("poll")  # standing by: does nothing
+    assert [("poll", T0)] == runs
+
+    clock.now = T0 + timedelta(seconds=31)  # A stopped renewing: B takes the lease
+    second.step(clock.now)
+    assert "report@start" in {job.id for job in second._scheduler.get_jobs()}
+    second.duty_job("report")
+    assert [("poll", T0), ("report", clock.now)] == runs
+
+
+def test_a_failing_duty_is_logged_and_keeps_its_trigger(make_worker: Callable[..., Worker]) -> None:
+    """An exception in a duty neither stops the worker nor removes the duty's next run."""
+    clock = Clock(T0)
+
+    def broken(now: datetime) -> object:
+        raise RuntimeError("boom")
+
+    every = IntervalTrigger(minutes=30, start_date=T0, timezone=UTC)
+    worker = make_worker(
+        [], SandboxX(clock=clock), clock=clock, duties=[Duty("poll", every, broken)]
+    )
+    worker.start(run_jobs=False)
+    with pytest.raises(RuntimeError):
+        worker.duty_job("poll")
+    worker.step(clock.now)
+    assert {"poll"} == set(worker.duty_times())
+    assert "leader" == worker.role
