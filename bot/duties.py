@@ -11,9 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.settings import Polling
 
 
 @dataclass(frozen=True)
@@ -36,3 +42,60 @@ class Duty:
     run: Callable[[datetime], object]
     at_start: bool = False
     misfire_grace_seconds: int = 60
+
+
+class Polls(Protocol):
+    """What the collection duties call (bot.collector.Collector); each takes the time now."""
+
+    def poll_mentions(self, now: datetime) -> object:
+        """Poll ``GET /2/users/:id/mentions`` once."""
+        ...
+
+    def poll_search(self, now: datetime) -> object:
+        """Poll ``GET /2/tweets/search/recent`` once."""
+        ...
+
+    def refresh_metrics(self, now: datetime) -> object:
+        """Refresh our recent posts' public metrics (``GET /2/tweets?ids=``)."""
+        ...
+
+
+COLLECT_MENTIONS, COLLECT_SEARCH, REFRESH_METRICS = "collect-mentions", "collect-search", "metrics"
+WEEKLY_REPORT = "weekly-report"
+REPORT_WEEKDAY, REPORT_HOUR = "mon", 9  # Monday 09:00 campaign time: never 00:00-03:00 (DST)
+
+
+def collection_duties(collector: Polls, polling: Polling, first_at: datetime) -> list[Duty]:
+    """Return the three collection duties on interval triggers.
+
+    Args:
+        collector: runs the polls.
+        polling: the intervals, in minutes (settings ``polling``).
+        first_at: the first fire time of each (aware); later fires follow every interval.
+            The worker passes its start time, the simulation the start of its range.
+
+    Returns:
+        Duties ``collect-mentions``, ``collect-search`` and ``metrics``; a fire later than
+        one interval is skipped (the next poll reads everything since the cursor anyway).
+    """
+    duties = []
+    for name, minutes, run in (
+        (COLLECT_MENTIONS, polling.mentions_minutes, collector.poll_mentions),
+        (COLLECT_SEARCH, polling.search_minutes, collector.poll_search),
+        (REFRESH_METRICS, polling.metrics_minutes, collector.refresh_metrics),
+    ):
+        trigger = IntervalTrigger(minutes=minutes, start_date=first_at, timezone=UTC)
+        duties.append(Duty(name, trigger, run, misfire_grace_seconds=minutes * 60))
+    return duties
+
+
+def report_duty(run_due: Callable[[datetime], object], timezone: ZoneInfo) -> Duty:
+    """Return the weekly report duty: Monday 09:00 in the campaign's time zone, and at start.
+
+    Args:
+        run_due: writes every finished week's report that is not written yet
+            (bot.report.Reporter.run_due), so a missed Monday is caught up once.
+        timezone: the campaign's time zone (the week runs Monday to Sunday there).
+    """
+    trigger = CronTrigger(day_of_week=REPORT_WEEKDAY, hour=REPORT_HOUR, minute=0, timezone=timezone)
+    return Duty(WEEKLY_REPORT, trigger, run_due, at_start=True, misfire_grace_seconds=6 * 3600)
