@@ -1,4 +1,4 @@
-"""The campaign calendar: its model, the strict loader, and post occurrences in UTC.
+"""The campaign calendar: the strict loader, and post occurrences in UTC.
 
 :func:`load_calendar` reads the bytes of ``config/calendar.yaml`` (format: docs/calendar.md),
 checks all it can without the legislator directory, and returns a :class:`Calendar` or raises
@@ -6,31 +6,44 @@ checks all it can without the legislator directory, and returns a :class:`Calend
 nothing else). Keys and value formats are the table in :mod:`bot.campaign_schema`; the rules
 between keys are here. Every occurrence is converted from ``campaign.timezone`` to UTC once,
 refusing local times a DST change skips or repeats, so :func:`occurrences` only slices a
-sorted list. Pure: no clock, no environment, no disk (except :func:`load_calendar_file`).
+sorted list. A recess window may name Congress's official one (``official: house`` and
+``includes: 2026-08-03``) when the loader is given the official schedule. The model
+(:class:`Calendar` ...) is :mod:`bot.campaign_model`, re-exported here. Pure: no clock, no
+environment, no disk (except :func:`load_calendar_file`).
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bot import campaign_schema as schema
 from bot import yamlsource
+from bot.campaign_model import (
+    Calendar,
+    Campaign,
+    Caps,
+    Defaults,
+    Occurrence,
+    OfficialSchedule,
+    Position,
+    PostSpec,
+    RecessWindow,
+    Targets,
+)  # fmt: skip
 from bot.campaign_schema import RULES, WEEKDAYS, District, json_schema, parse_duration, read_section
 from bot.errors import CalendarError, Problem
 
 __all__ = [
-    "Calendar", "Campaign", "Caps", "Defaults", "District", "Occurrence", "PostSpec",
-    "RecessWindow", "Targets", "json_schema", "load_calendar", "load_calendar_file",
+    "Calendar", "Campaign", "Caps", "Defaults", "District", "Occurrence", "OfficialSchedule",
+    "PostSpec", "RecessWindow", "Targets", "json_schema", "load_calendar", "load_calendar_file",
     "occurrences", "parse_duration",
 ]  # fmt: skip
 
@@ -39,212 +52,16 @@ MAX_POSTS = 5_000
 MAX_OCCURRENCES = 50_000
 MAX_REPEAT_DAYS = 366
 MAX_QUERY = 512  # X recent search: the longest query
-MINUTE_GRACE = timedelta(seconds=59)  # a post may go out during its last allowed minute
-Tagging = Literal["none", "intent", "approved"]
-Position = tuple[int, int]  # 1-based (line, column)
-Day = date  # PostSpec has a field named date
-Chamber = Literal["senate", "house", "both"]
 
 
-@dataclass(frozen=True)
-class RecessWindow:
-    """A recess (district work period): local days, both inclusive."""
-
-    first_day: date
-    last_day: date
-
-
-@dataclass(frozen=True)
-class Campaign:
-    """Who posts, about what, where and when.
-
-    Attributes:
-        timezone: the zone of every date and time in the file.
-        recess: the recess windows in file order.
-        x_username: the account expected to post (no @), checked later against X.
-        search_query: X recent-search query for the hashtag.
-    """
-
-    name: str
-    hashtag: str
-    timezone: ZoneInfo
-    recess: tuple[RecessWindow, ...]
-    x_username: str
-    search_query: str = ""
-
-    @property
-    def timezone_name(self) -> str:
-        """The IANA name of the time zone, e.g. ``America/New_York``."""
-        return self.timezone.key
-
-    def in_recess(self, day: date) -> bool:
-        """Return True when a local day falls in a recess window."""
-        return any(w.first_day <= day <= w.last_day for w in self.recess)
-
-
-@dataclass(frozen=True)
-class Caps:
-    """Per-campaign caps (None: only the worker's settings apply)."""
-
-    posts_per_day: int | None = None
-    tagged_posts_per_day: int | None = None
-
-
-@dataclass(frozen=True)
-class Defaults:
-    """What every post inherits unless it says otherwise."""
-
-    late_ok: timedelta = timedelta(minutes=30)
-    tagging: Tagging = "none"
-    caps: Caps = field(default_factory=Caps)
-
-
-@dataclass(frozen=True)
-class Targets:
-    """Which legislators a post is about; checked for form here, resolved by compose.
-
-    Selection: every member matching *each* filter given (``states`` or ``districts``,
-    ``chamber``, ``party``, ``committees``: member of any), plus ``bioguide_ids``, minus
-    ``exclude``. With ``bioguide_ids`` and no filter, only those legislators.
-
-    Attributes:
-        chamber: None when not written (both chambers).
-        line, column: 1-based position of the ``targets`` value.
-    """
-
-    states: tuple[str, ...] = ()
-    districts: tuple[District, ...] = ()
-    chamber: Chamber | None = None
-    party: tuple[str, ...] = ()
-    committees: tuple[str, ...] = ()
-    bioguide_ids: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    line: int = 0
-    column: int = 0
-
-    @property
-    def has_filters(self) -> bool:
-        """True when a filter narrows "every member" (bioguide_ids and exclude do not)."""
-        return bool(self.states or self.districts or self.chamber or self.party or self.committees)
-
-
-@dataclass(frozen=True)
-class PostSpec:
-    """One calendar entry: a one-off post (``date``) or a repeating one (``every``).
-
-    Attributes:
-        id: unique slug; the ledger keys on it.
-        text: the Jinja2 template as written (a ``|`` block loses its final newline).
-        local_time: time of day in the campaign time zone.
-        every: the weekdays as written, e.g. ("monday",) or ("day",); () when one-off.
-        weekdays: Monday=0 … Sunday=6 for a repeating post.
-        first_day, last_day: a repeating post's range, inclusive.
-        tagging, late_ok: the effective values (the post's own, else the defaults).
-        stagger: with ``for_each``, the time between consecutive posts of one expansion.
-        intent_text: the template of the supporter's post behind ``{{ intent_url }}``;
-            intent_text_at: 1-based (line, column) of its first character.
-        line, column: 1-based position of the entry; text_line, text_column: of the text's
-            first character, so template errors can point into the file.
-        positions: 1-based (line, column) of each value written, by key; list items as
-            ``"except[0]"`` and ``"targets.states[1]"``.
-        spans: first and last 1-based file line of ``text`` and ``intent_text``, so template
-            errors can be located in folded text too.
-    """
-
-    id: str
-    text: str
-    local_time: time
-    date: Day | None = None
-    every: tuple[str, ...] = ()
-    weekdays: frozenset[int] = frozenset()
-    first_day: Day | None = None
-    last_day: Day | None = None
-    except_dates: frozenset[Day] = frozenset()
-    for_each: str | None = None
-    stagger: timedelta = timedelta(minutes=5)
-    intent_text: str | None = None
-    intent_text_at: Position = (0, 0)
-    targets: Targets | None = None
-    tagging: Tagging = "none"
-    approved_by: str | None = None
-    late_ok: timedelta = timedelta(minutes=30)
-    enabled: bool = True
-    line: int = 0
-    column: int = 0
-    text_line: int = 0
-    text_column: int = 0
-    positions: Mapping[str, Position] = field(default_factory=dict, compare=False)
-    spans: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
-
-    def days(self) -> list[Day]:
-        """Return the local days the post goes out on, in order."""
-        if self.first_day is None or self.last_day is None:
-            return [self.date] if self.date else []
-        count = (self.last_day - self.first_day).days + 1
-        span = (self.first_day + timedelta(n) for n in range(count))
-        return [d for d in span if d.weekday() in self.weekdays and d not in self.except_dates]
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    """One planned post: a post spec at one moment.
-
-    Attributes:
-        local_at: aware, in the campaign time zone.
-        at_utc: the same moment, aware UTC.
-    """
-
-    post_id: str
-    local_at: datetime
-    at_utc: datetime
-    post: PostSpec = field(compare=False, repr=False)
-
-    @property
-    def key(self) -> str:
-        """The ledger key: ``"{post_id}@{at_utc ISO 8601}"``."""
-        return f"{self.post_id}@{self.at_utc.isoformat()}"
-
-    @property
-    def latest_at_utc(self) -> datetime:
-        """The last moment (aware UTC) it may go out: the end of the minute at_utc + late_ok.
-
-        A timer fires some milliseconds after its second, so ``late_ok: 0m`` means "within the
-        scheduled minute", not "at the exact instant" (which nothing could meet).
-        """
-        return self.at_utc + self.post.late_ok + MINUTE_GRACE
-
-
-@dataclass(frozen=True)
-class Calendar:
-    """A valid calendar.
-
-    Attributes:
-        file: the file name used in messages.
-        posts: the entries in file order.
-        warnings: problems that do not stop the calendar (a post outside the recess, ...).
-        schedule: every occurrence, disabled posts included, by at_utc then file order;
-            query it with :func:`occurrences`.
-        lines: the file's text lines, for locating problems found later (templates).
-    """
-
-    file: str
-    campaign: Campaign
-    defaults: Defaults
-    posts: tuple[PostSpec, ...]
-    warnings: tuple[Problem, ...] = ()
-    schedule: tuple[Occurrence, ...] = field(default=(), repr=False, compare=False)
-    lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
-
-    def post(self, post_id: str) -> PostSpec | None:
-        """Return the post with this id, or None."""
-        return next((p for p in self.posts if p.id == post_id), None)
-
-
-def load_calendar_file(path: Path | str, **limits: int) -> Calendar:
+def load_calendar_file(
+    path: Path | str, *, official: OfficialSchedule | None = None, **limits: int
+) -> Calendar:
     """Read a calendar file and load it.
 
     Args:
         path: the YAML file.
+        official: Congress's official schedule, for recess windows that name one.
         **limits: ``max_bytes``, ``max_posts`` or ``max_occurrences`` (see load_calendar).
 
     Returns:
@@ -257,7 +74,7 @@ def load_calendar_file(path: Path | str, **limits: int) -> Calendar:
     max_bytes = limits.get("max_bytes", MAX_CALENDAR_BYTES)
     data = yamlsource.read_file(path, str(path), max_bytes=max_bytes, error=CalendarError,
                                 what="the calendar", hint=hint)  # fmt: skip
-    return load_calendar(data, str(path), **limits)
+    return load_calendar(data, str(path), official=official, **limits)
 
 
 def load_calendar(
@@ -267,12 +84,15 @@ def load_calendar(
     max_bytes: int = MAX_CALENDAR_BYTES,
     max_posts: int = MAX_POSTS,
     max_occurrences: int = MAX_OCCURRENCES,
+    official: OfficialSchedule | None = None,
 ) -> Calendar:
     """Load and validate a calendar, converting every occurrence to UTC.
 
     Args:
         data: the file's bytes (UTF-8; UTF-16 or UTF-8 with a BOM are read too).
         file: the name used in messages.
+        official: Congress's official schedule (``data/congress-calendar.yaml``); needed
+            only by a recess window written ``official: house`` + ``includes: DAY``.
         max_bytes: refuse larger files.
         max_posts: refuse more entries under ``posts``.
         max_occurrences: refuse calendars planning more occurrences in all.
@@ -287,7 +107,7 @@ def load_calendar(
     if source.root is None:
         hint = "restore it: an empty file never means 'delete every post'; the last good one stays"
         raise CalendarError([Problem(file, 0, 0, "the calendar is empty", hint)])
-    return _Loader(source, max_posts, max_occurrences).calendar()
+    return _Loader(source, max_posts, max_occurrences, official).calendar()
 
 
 def occurrences(
@@ -326,8 +146,15 @@ def occurrences(
 class _Loader:
     """One pass over a parsed calendar, collecting problems (in the reader) and warnings."""
 
-    def __init__(self, source: yamlsource.Source, max_posts: int, max_occurrences: int) -> None:
+    def __init__(
+        self,
+        source: yamlsource.Source,
+        max_posts: int,
+        max_occurrences: int,
+        official: OfficialSchedule | None = None,
+    ) -> None:
         self.source, self.max_posts, self.max_occurrences = source, max_posts, max_occurrences
+        self.official = official
         self.reader = yamlsource.Reader(source)
         self.warnings: list[Problem] = []
         self.utc_cache: dict[datetime, tuple[datetime, str]] = {}
@@ -387,17 +214,43 @@ class _Loader:
     ) -> RecessWindow | None:
         what = f"recess window {index}"
         values, nodes, _ = read_section(self.reader, node, schema.RECESS_FIELDS, what)
-        if len(values) < 2:
+        typed, named = nodes.keys() & {"from", "until"}, nodes.keys() & {"official", "includes"}
+        if typed and named:
+            self.at(nodes.get("official") or nodes["includes"], "recess_both", what=what)
+        elif len(typed | named) != 2:
+            self.at(node, "recess_form", what=what)
+        if len(values) < 2 or (typed and named) or len(typed | named) != 2:
             return None
-        first, last = values["first_day"], values["last_day"]
-        if last < first:
-            self.at(nodes["until"], "until_before_from", first=first, last=last)
+        if named:
+            window = self.official_window(values["official"], values["includes"], nodes, what)
+        else:
+            window = RecessWindow(values["first_day"], values["last_day"])
+            if window.last_day < window.first_day:
+                first, last = window.first_day, window.last_day
+                self.at(nodes["until"], "until_before_from", first=first, last=last)
         overlaps = (
-            n for n, w in enumerate(earlier, 1) if w and w.first_day <= last and first <= w.last_day
-        )
+            n for n, w in enumerate(earlier, 1)
+            if w and window and w.first_day <= window.last_day and window.first_day <= w.last_day
+        )  # fmt: skip
         if other := next(overlaps, 0):
             self.at(node, "overlap", warn=True, index=index, other=other)
-        return RecessWindow(first, last)
+        return window
+
+    def official_window(
+        self, chamber: str, day: date, nodes: dict[str, Node], what: str
+    ) -> RecessWindow | None:
+        """Resolve ``official`` + ``includes`` against Congress's official schedule."""
+        name = {"house": "House", "senate": "Senate", "both": "House and Senate"}[chamber]
+        file = self.official.file if self.official else "data/congress-calendar.yaml"
+        if self.official is None:
+            self.at(nodes["official"], "no_official", what=what, chamber=name, file=file)
+        elif not self.official.covers(chamber, day):
+            self.at(nodes["includes"], "official_uncovered", chamber=name, file=file, year=day.year)
+        elif (span := self.official.span(chamber, day)) is None:
+            self.at(nodes["includes"], "not_official", day=day, chamber=name, file=file)
+        else:
+            return RecessWindow(span[0], span[1], chamber, day)
+        return None
 
     def defaults(self, node: Node) -> Defaults:
         values, nodes, _ = read_section(self.reader, node, schema.DEFAULTS_FIELDS, "defaults")

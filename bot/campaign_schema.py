@@ -324,17 +324,22 @@ class Field:
 _D = "YYYY-MM-DD, inclusive"
 _TAGGING = "none: no @handles; intent: a 'post this' link; approved: @-tags (needs approved_by)."
 RECESS_FIELDS = (
-    Field("from", "date", f"First day of the recess, {_D}.", req=True, attr="first_day"),
-    Field("until", "date", f"Last day of the recess, {_D}.", req=True, attr="last_day"),
-)
+    Field("from", "date", f"First day of the recess, {_D}.", attr="first_day"),
+    Field("until", "date", f"Last day of the recess, {_D}.", attr="last_day"),
+    Field("official", "choice", "Congress's own window instead of from/until: house, senate "
+          "or both (reachout congress-calendar show).", choices=("house", "senate", "both")),
+    Field("includes", "date", "With official: a day inside the official window, YYYY-MM-DD."),
+)  # fmt: skip
+_RECESS_RULES = {"oneOf": [{"required": ["from", "until"]}, {"required": ["official", "includes"]}]}
 CAMPAIGN_FIELDS = (
     Field("name", "text", "The campaign's name, for previews and reports.", req=True),
     Field("hashtag", "hashtag", 'The hashtag with its #, quoted: "#RecessReachOut".', req=True),
     Field("timezone", "timezone", "IANA zone of every date and time: America/New_York.", req=True),
-    Field("recess", "section", "District work periods.", req=True, many=True, fields=RECESS_FIELDS),
+    Field("recess", "section", "District work periods.", req=True, many=True, fields=RECESS_FIELDS,
+          rules=_RECESS_RULES),
     Field("x_username", "username", "The X account that posts, without @.", req=True),
     Field("search_query", "text", 'X search for the report; default "<hashtag> -is:retweet".'),
-)
+)  # fmt: skip
 CAPS_FIELDS = (
     Field("posts_per_day", "integer", "Warn when a local day plans more posts than this."),
     Field("tagged_posts_per_day", "integer", "At most this many @-tagging posts a day."),
@@ -378,7 +383,9 @@ POST_FIELDS = (
     Field("approved_by", "text", "Who approved @-tagging (needed with tagging: approved)."),
     Field("late_ok", "duration", "Overrides defaults.late_ok."),
     Field("enabled", "boolean", "false: kept in the file, not posted.", default=True),
-)
+    Field("about_recess", "boolean", "Speaks of the recess (checked against Congress's schedule)"
+          "; default: its text says recess, home, work period or in district."),
+)  # fmt: skip
 CALENDAR_FIELDS = (
     Field("campaign", "section", "Who, where and when.", req=True, fields=CAMPAIGN_FIELDS),
     Field("defaults", "section", "What every post inherits.", fields=DEFAULTS_FIELDS),
@@ -510,6 +517,15 @@ RULES = {
     "twice": "{when} happens twice in {zone} (clocks fall back): at {utc} UTC — pick another "
     "time, {fix}",
     "overlap": "recess window {index} overlaps window {other} — check the dates, or merge them",
+    "recess_form": "{what} needs from: and until:, or official: and includes: — e.g. "
+    "{{from: 2027-08-02, until: 2027-09-06}} or {{official: house, includes: 2027-08-04}}",
+    "recess_both": "{what} has both from/until and official/includes — keep one pair",
+    "no_official": "{what} names the official {chamber} window, but {file} is missing — run: "
+    "reachout congress-calendar update",
+    "official_uncovered": "the official {chamber} schedule ({file}) does not cover {year} yet — "
+    "write from: and until: for now; run reachout congress-calendar update once it is out",
+    "not_official": "{day} is in no official {chamber} recess ({file}) — pick a day inside one: "
+    "reachout congress-calendar show",
     "long_query": "search_query is {length:,} characters, over X's limit of {limit} — shorten it",
     "dropped": "post {index} could not be read — check its keys and values (this is a bug: "
     "please report it)",

@@ -22,8 +22,12 @@ import click
 
 from bot import __version__
 from bot.cli_calendar import cost, preview, validate
+from bot.cli_collect import COMMANDS as COLLECT_COMMANDS
+from bot.cli_congress import congress_calendar
 from bot.cli_context import AppContext
 from bot.cli_legislators import legislators
+from bot.cli_report import report
+from bot.cli_simulate import simulate_command
 from bot.cli_worker import COMMANDS as WORKER_COMMANDS
 from bot.errors import BotError, SourceError
 from bot.settings import SECRET_NAMES, env_name, load_secrets
@@ -149,7 +153,10 @@ def config_show(app: AppContext, fmt: str) -> None:
 
 
 main.add_command(legislators)
-for _command in (validate, preview, cost, *WORKER_COMMANDS):
+main.add_command(congress_calendar)
+main.add_command(report)
+main.add_command(simulate_command)
+for _command in (validate, preview, cost, *WORKER_COMMANDS, *COLLECT_COMMANDS):
     main.add_command(_command)
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,8 @@ import click
 from bot.campaign import Calendar, load_calendar_file
 from bot.campaign_schema import STATE_CODES
 from bot.cli_context import AppContext
+from bot.congress_calendar import CongressCalendar
+from bot.congress_calendar import load as load_official
 from bot.errors import CalendarError, ConfigError, Problem
 from bot.legislators import Directory
 from bot.targets import read_do_not_tag
@@ -40,11 +43,22 @@ calendar_option = click.option(
 
 @dataclass(frozen=True)
 class Loaded:
-    """A calendar composed against the directory."""
+    """A calendar composed against the directory.
+
+    Attributes:
+        official: Congress's official schedule (settings ``congress_calendar.file``), or None
+            when that file does not exist.
+        recess_warnings: posts speaking of the recess outside the official windows
+            (:func:`bot.recess.official_warnings`).
+        recess_notes: the same, by ledger key, for the preview.
+    """
 
     calendar: Calendar
     plan: compose.Plan
     directory: Directory
+    official: CongressCalendar | None = None
+    recess_warnings: tuple[Problem, ...] = ()
+    recess_notes: Mapping[str, list[str]] = field(default_factory=dict)
 
 
 def _display(path: Path) -> str:
@@ -69,12 +83,13 @@ def load(
         ConfigError: the do-not-tag list or the overrides are broken or missing.
         click.UsageError: both FILE and --calendar were given.
     """
-    from bot import compose
+    from bot import compose, recess
 
     if file and calendar_file and file != calendar_file:
         raise click.UsageError("give the calendar either as FILE or as --calendar, not both")
     path = file or calendar_file or app.settings.calendar
-    calendar = load_calendar_file(_display(path))
+    official = load_official(Path(_display(app.settings.congress_calendar.file)))
+    calendar = load_calendar_file(_display(path), official=official)
     directory = app.directory()
     settings = app.settings
     policy = compose.Policy(
@@ -85,7 +100,12 @@ def load(
     )
     start, end = _local_range(calendar, first_day, last_day)
     plan = compose.plan(calendar, directory, policy, start=start, end=end)
-    return Loaded(calendar, plan, directory)
+    if official is None:
+        return Loaded(calendar, plan, directory)
+    speaking = recess.recess_posts(plan.posts, calendar, directory)
+    warnings = tuple(recess.official_warnings(calendar, speaking, official))
+    notes = recess.post_notes(speaking, official)
+    return Loaded(calendar, plan, directory, official, warnings, notes)
 
 
 def _do_not_tag(app: AppContext, directory: Directory) -> frozenset[str]:
@@ -143,7 +163,7 @@ def validate(app: AppContext, file: Path | None, calendar_file: Path | None, fmt
     try:
         loaded = load(app, file, calendar_file)
         errors, warnings = list(loaded.plan.problems), list(loaded.calendar.warnings)
-        warnings += loaded.plan.warnings
+        warnings += [*loaded.plan.warnings, *loaded.recess_warnings]
     except CalendarError as exc:
         loaded, errors, warnings = None, exc.problems, []
     for level, problems in (("error", errors), ("warning", warnings)):
@@ -237,7 +257,10 @@ def preview(
         members = {m.bioguide_id for m in loaded.directory.by_state(wanted)}
         posts = [p for p in posts if p.target_group == wanted or members & set(p.targets)]
     if fmt == "json":
-        click.echo(json.dumps([_as_json(p) for p in posts], indent=2, ensure_ascii=False))
+        shown = [_as_json(p) for p in posts]
+        for entry in shown:
+            entry["warnings"] += loaded.recess_notes.get(entry["key"], [])
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         for post in posts:
             utc = f"{post.at_utc:%H:%M} UTC"
@@ -251,7 +274,7 @@ def preview(
             if post.intent_url:
                 intent = unquote(post.intent_url.partition("?text=")[2])
                 click.echo(_wrap(f"intent post: {intent}", "    ", "      "))
-            for warning in post.warnings:
+            for warning in (*post.warnings, *loaded.recess_notes.get(post.key, ())):
                 click.echo(f"    ! {warning}")
             click.echo()
         click.echo(_count(len(posts), "post"))

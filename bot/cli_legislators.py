@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import click
 
 from bot.cli_context import AppContext
 from bot.errors import DataError
-from bot.legislators import Legislator
+from bot.legislators import Directory, Legislator
 
 
 @click.group()
@@ -46,10 +47,15 @@ def legislators_update(
     output: Path | None,
     commit: str | None,
 ) -> None:
-    """Build the directory from unitedstates/congress-legislators and show what changed."""
+    """Build the directory from unitedstates/congress-legislators and show what changed.
+
+    Prints the changeover facts (members who left and arrived, new terms, committees
+    emptied, handles missing), then what the directory's dates mean today.
+    """
     import dataclasses
 
     from bot import legislators_import as importer
+    from bot.directory_dates import directory_facts
 
     if (from_dir is None) == (base_url is None):
         raise click.UsageError("give exactly one of --from DIR or --url BASE")
@@ -66,17 +72,19 @@ def legislators_update(
         upstream = importer.read_dir(from_dir)
     if commit:
         upstream = dataclasses.replace(upstream, commit=commit)
-    result = importer.update(upstream, output)
+    now = datetime.now(UTC)
+    result = importer.update(upstream, output, now=now)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if base_url is not None:
         importer.save_cache(output, base_url, upstream)
+    facts = directory_facts(Directory.load(output), now.astimezone().date())
     if not result.written:
         click.echo(f"unchanged: {output} already holds these inputs ({result.members} members)")
-        return
-    for line in result.changes:
+    for line in result.changes + facts:
         click.echo(line)
-    click.echo(f"wrote {output} ({result.members} members)")
+    if result.written:
+        click.echo(f"wrote {output} ({result.members} members)")
 
 
 _PARTY_CHOICES = ["democrat", "republican", "independent", "d", "r", "i"]
@@ -90,6 +98,7 @@ _CSV_COLUMNS = [
     "delegate",
     "party",
     "caucus",
+    "term_start",
     "term_end",
     "x",
     "x_id",
@@ -118,6 +127,7 @@ def _legislator_json(m: Legislator) -> dict[str, Any]:
     data = {name: getattr(m, name) for name in m.__dataclass_fields__}
     return data | {
         "seat": m.seat,
+        "term_start": m.term_start.isoformat(),
         "term_end": m.term_end.isoformat(),
         "committees": seats,
         "accounts": dict(m.accounts),
@@ -236,7 +246,7 @@ def legislators_show(app: AppContext, key: str, fmt: str) -> None:
     rows: list[tuple[str, str | None]] = [
         ("seat", f"{m.seat} ({chamber})"),
         ("party", m.party + caucus),
-        ("term ends", m.term_end.isoformat()),
+        ("term", f"{m.term_start} to {m.term_end}"),
         (
             "X",
             f"@{m.x}" + (f" (id {m.x_id})" if m.x_id else " (no numeric id)") if m.x else "(none)",

@@ -96,16 +96,48 @@ def _configure_logging(level: str) -> None:
 )
 @click.option(
     "--lease-seconds",
-    type=click.FloatRange(min=3),
+    type=click.FloatRange(min=1),
     default=30.0,
     show_default=True,
     help="Lease time to live: a standby worker takes over this long after the leader stops.",
 )
+@click.option(
+    "--resolve-seconds",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="How often posts whose outcome is unknown are looked for on the account.",
+)
+@click.option(
+    "--settle-seconds",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="How long after a failed send X gets to show the post before the account is checked.",
+)
+@click.option(
+    "--stale-sending-seconds",
+    type=click.FloatRange(min=1),
+    default=600.0,
+    show_default=True,
+    help="A post claimed this long ago and not recorded was cut off mid-send (its worker "
+    "died): it is checked on the account. More than the X timeouts.",
+)
 @click.pass_obj
 def run_command(
-    app: AppContext, calendar_file: Path | None, backend: str | None, lease_seconds: float
+    app: AppContext,
+    calendar_file: Path | None,
+    backend: str | None,
+    lease_seconds: float,
+    resolve_seconds: float,
+    settle_seconds: float,
+    stale_sending_seconds: float,
 ) -> None:
-    """Run the posting worker until SIGTERM or Ctrl-C: each due post goes out once, on time."""
+    """Run the posting worker until SIGTERM or Ctrl-C: each due post goes out once, on time.
+
+    The last three options shorten the unknown-post checks for drills and the reliability
+    tests (docs/reliability.md); the defaults suit X.
+    """
     from bot.alerts import WebhookAlerts
     from bot.posting import Poster
     from bot.scheduler import Timings, Worker, utc_now
@@ -113,6 +145,13 @@ def run_command(
 
     settings = app.settings
     _configure_logging(settings.log_level)
+    request_seconds = settings.timeouts.connect_seconds + settings.timeouts.read_seconds
+    if stale_sending_seconds <= request_seconds:
+        raise click.BadParameter(
+            f"{stale_sending_seconds:g} s is not more than one X request's timeouts "
+            f"({request_seconds:g} s): a post still being sent would be taken as cut off",
+            param_hint="--stale-sending-seconds",
+        )
     secrets = load_secrets(app.environ)
     account: Account | None = None
     client: XClient
@@ -149,6 +188,8 @@ def run_command(
             settings.caps,
             alert=webhook,
             user_id=account.user_id if account else None,
+            settle_seconds=settle_seconds,
+            stale_sending_seconds=stale_sending_seconds,
         )
         worker = Worker(
             store,
@@ -157,7 +198,11 @@ def run_command(
             owner=f"{socket.gethostname()}:{os.getpid()}",
             calendar_path=path,
             # the drain outlasts one X request, so an in-flight post finishes and is recorded
-            timings=Timings(lease_seconds=lease_seconds, drain_seconds=_drain_seconds(settings)),
+            timings=Timings(
+                lease_seconds=lease_seconds,
+                drain_seconds=_drain_seconds(settings),
+                resolve_seconds=resolve_seconds,
+            ),
         )
         worker.serve()
 

@@ -10,7 +10,9 @@ Jinja2's sandbox with strict undefined variables, and the result is checked:
   @mention; under ``approved`` only targets are tagged, never anyone on the do-not-tag list,
   at most ``tagged_posts_per_day`` tagged posts a local day and each legislator at most once
   in ``tag_interval_days``;
-- no two posts with the same text (X refuses duplicate content).
+- no two posts with the same text (X refuses duplicate content);
+- the directory is current for each targeted occurrence's day (:mod:`bot.directory_dates`);
+  an ``approved`` post @-tagging someone whose term has ended carries a ``refusal``.
 
 Pure: no clock, no I/O. Problems carry the calendar's file:line:column.
 """
@@ -21,7 +23,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -31,6 +33,7 @@ from jinja2 import meta
 
 from bot.campaign import Calendar, Occurrence, PostSpec, occurrences
 from bot.campaign_schema import STATE_NAMES
+from bot.directory_dates import DateCheck
 from bot.errors import CalendarError, Problem
 from bot.legislators import Directory, Legislator
 from bot.targets import human_list, resolve, title
@@ -81,7 +84,9 @@ class PlannedPost:
         tagged: the bioguide ids @-tagged in the text (``approved`` only).
         intent_url: the pre-filled "post this" link, or None.
         has_url: the text holds a URL (X charges more for those).
-        warnings: notes for staff (targets without an X handle, ...).
+        warnings: notes for staff (targets without an X handle, an out-of-date directory...).
+        refusal: why the worker must skip it (it @-tags someone whose term has ended), or
+            None; the ledger records it ``skipped`` with this reason.
     """
 
     key: str
@@ -98,6 +103,7 @@ class PlannedPost:
     intent_url: str | None = None
     has_url: bool = False
     warnings: tuple[str, ...] = ()
+    refusal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,7 @@ class _Composer:
         self.per_day: dict[date, int] = defaultdict(int)
         self.problems: dict[tuple[int, int, str], Problem] = {}
         self.warnings: dict[tuple[int, int, str], Problem] = {}
+        self.dates = DateCheck(directory)
         self.state_order = {
             s: i for i, s in enumerate(dict.fromkeys(m.state for m in directory.members))
         }
@@ -217,6 +224,15 @@ class _Composer:
         except Exception as exc:  # sandbox refusals, bad filters, 1 / 0: the template's fault
             self.problem(at, f"post '{post.id}': the {which} template failed: {exc}")
         return None
+
+    def dated(
+        self, planned: PlannedPost, post: PostSpec, members: tuple[Legislator, ...]
+    ) -> PlannedPost:
+        """Check the directory is current for a targeted occurrence's day; note and refuse."""
+        if post.targets is None:
+            return planned
+        refusal, notes = self.dates.check(planned, members, post.targets.committees)
+        return replace(planned, warnings=planned.warnings + notes, refusal=refusal)
 
     def check_day(self, planned: PlannedPost) -> None:
         """Warn about a post outside the recess or over the daily cap (in its local day)."""
@@ -437,11 +453,15 @@ def plan(
         for index, (group, members) in enumerate(composer.groups(occurrence)):
             planned = composer.compose(occurrence, index, group, members)
             if planned is not None and occurrence.post.enabled:  # disabled: checked only
-                posts.append(planned)
+                posts.append(composer.dated(planned, occurrence.post, members))
                 composer.check_day(planned)
     posts.sort(key=lambda p: p.at_utc)
     _check_duplicates(composer, calendar, posts)
     _check_tagging_limits(composer, calendar, posts, policy)
+    for post_id, message, hint in composer.dates.warnings():  # "": the whole calendar
+        found = calendar.post(post_id) if post_id else None
+        at = (found.targets.line, found.targets.column) if found and found.targets else (0, 0)
+        composer.problem(at, message, hint, warn=True)
     return Plan(
         tuple(posts),
         tuple(sorted(composer.problems.values(), key=_order)),

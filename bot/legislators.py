@@ -13,7 +13,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from bot import yamlsource
 from bot.errors import ConfigError, DataError, Problem
 
-FORMAT = 1  # version of the generated file's schema
+FORMAT = 2  # version of the generated file's schema (2: built_at, term_start)
 TERRITORIES = frozenset({"AS", "DC", "GU", "MP", "PR", "VI"})
 PARTIES = {"d": "Democrat", "r": "Republican", "i": "Independent"}
 # House seats per state, 119th Congress (2020 census apportionment, 435 in all). Each
@@ -92,7 +92,10 @@ class Legislator:
         state: USPS code, including the territories AS DC GU MP PR VI.
         district: House district; 0 at-large and delegates; None for senators.
         party: ``Democrat``, ``Republican`` or ``Independent``.
-        term_end: end date of the current term.
+        term_end: end date of the current term (terms end at noon that day; see
+            :mod:`bot.directory_dates`).
+        term_start: start date of the current term (a special election or appointment
+            starts one mid-Congress).
         delegate: True for delegates and the resident commissioner (non-voting).
         caucus: the party caucused with, when it differs from ``party``.
         senate_class: 1, 2 or 3 for senators.
@@ -117,6 +120,7 @@ class Legislator:
     district: int | None
     party: str
     term_end: date
+    term_start: date
     delegate: bool = False
     caucus: str | None = None
     senate_class: int | None = None
@@ -180,6 +184,8 @@ class Directory:
         committees: committee id → Committee (full committees and subcommittees).
         states: the states and territories in directory order.
         metadata: the generated file's ``directory`` block (source, commit, input hashes).
+        built_at: when the directory's data was built (aware, UTC): the upstream commit's
+            time, else the time of the update; None when the file does not say.
         upstream: bioguide id → the member as generated, for members the overrides changed.
         stale_overrides: overrides that no longer apply.
     """
@@ -190,6 +196,7 @@ class Directory:
         self.members = tuple(members)
         self.committees = dict(committees)
         self.metadata: dict[str, Any] = dict(metadata or {})
+        self.built_at = _moment(self.metadata.get("built_at"))
         self.upstream: dict[str, Legislator] = {}
         self.stale_overrides: tuple[StaleOverride, ...] = ()
         self._names: dict[str, list[str]] = {}
@@ -265,6 +272,9 @@ class Directory:
             ) from None
         header = doc.get("directory") if isinstance(doc, dict) else None
         version = header.get("format") if isinstance(header, dict) else None
+        if isinstance(version, int) and 0 < version < FORMAT:
+            old = f"{file}: an older directory (format {version}); this reachout reads {FORMAT}"
+            raise DataError(old, hint)
         if version != FORMAT:
             raise DataError(f"{file}: not a reachout directory (format {version!r})", hint)
         try:
@@ -273,9 +283,9 @@ class Directory:
                 for cid, c in doc["committees"].items()
             }
             members = [_member(m, committees) for m in doc["members"]]
+            return cls(members, committees, doc["directory"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DataError(f"{file}: damaged ({type(exc).__name__}: {exc})", hint) from None
-        return cls(members, committees, doc["directory"])
 
     def apply_overrides(self, overrides: Iterable[Override], *, strict: bool = True) -> None:
         """Merge staff overrides into the members (see :func:`read_overrides`).
@@ -460,11 +470,21 @@ def _member(m: Mapping[str, Any], committees: Mapping[str, Committee]) -> Legisl
         seats.append(CommitteeSeat(committees[cid], side, rank_, title[0] if title else None))
     fields = {
         "term_end": date.fromisoformat(m["term_end"]),
+        "term_start": date.fromisoformat(m["term_start"]),
         "x_id": None if m["x_id"] is None else str(m["x_id"]),
         "accounts": tuple((k, str(v)) for k, v in m.get("accounts", {}).items()),
         "committees": tuple(seats),
     }
     return Legislator(**(dict(m) | fields))
+
+
+def _moment(value: object) -> datetime | None:
+    """Return the ``built_at`` stamp (ISO 8601 text, or a YAML timestamp) as aware UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=value.tzinfo or UTC).astimezone(UTC)
 
 
 def read_overrides(data: bytes, file: str) -> list[Override]:

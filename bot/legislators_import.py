@@ -4,9 +4,10 @@ Of upstream's four YAML files we take, from ``legislators-current.yaml``, the bi
 and current (last) term; from ``legislators-social-media.yaml`` the official accounts; from
 ``committees-current.yaml`` and ``committee-membership-current.yaml`` who sits on what. The
 files are untrusted: each field used is type-checked, and a problem is a DataError naming the
-file and line. The output is deterministic (the inputs' sha256 identifies it, never the clock)
-and replaces the old file atomically. Side effects: reads a folder or downloads (:func:`fetch`),
-writes the output and a small HTTP cache beside it.
+file and line. The output is deterministic: the inputs' sha256 identifies it, and its
+``built_at`` is the upstream commit's time (the clock's only when the commit is unknown, and
+kept while the inputs stay the same). It replaces the old file atomically. Side effects: reads
+a folder or downloads (:func:`fetch`), writes the output and a small HTTP cache beside it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from bot import __version__
 from bot.errors import DataError
 from bot.legislators import BIOGUIDE, FORMAT, HOUSE_SEATS, TERRITORIES, X_HANDLE
+from bot.legislators_changes import changes
 
 LEGISLATORS, SOCIAL, COMMITTEES, MEMBERSHIP = UPSTREAM_FILES = (
     "legislators-current.yaml",
@@ -123,8 +125,13 @@ def _line(data: bytes, path: tuple[int | str, ...]) -> int:
     return node.start_mark.line + 1 if node is not None else 0
 
 
-def build(upstream: Upstream) -> tuple[dict[str, Any], list[str]]:
+def build(upstream: Upstream, *, now: datetime | None = None) -> tuple[dict[str, Any], list[str]]:
     """Build the directory document from the upstream files.
+
+    Args:
+        upstream: the four files.
+        now: the time of the update (aware): the ``built_at`` stamp when the upstream
+            commit's date is unknown (None: no stamp then).
 
     Returns:
         (document, warnings): what :func:`render` writes, and notes for staff (social
@@ -135,7 +142,7 @@ def build(upstream: Upstream) -> tuple[dict[str, Any], list[str]]:
             field has the wrong type, the files disagree or seats are impossible (file:line).
     """
     try:
-        return _build(upstream)
+        return _build(upstream, built_at(upstream, now))
     except _Bad as bad:
         file, path, message = bad.args
         line = _line(upstream.files[file], path)
@@ -153,7 +160,23 @@ def _parse(upstream: Upstream, name: str) -> Any:
         raise DataError(message, _BAD_HINT) from None
 
 
-def _build(upstream: Upstream) -> tuple[dict[str, Any], list[str]]:
+def built_at(upstream: Upstream, now: datetime | None) -> str | None:
+    """Return when the data was built, ISO 8601 UTC: the commit's time, else now, else None."""
+    moment = now
+    for parse in (lambda t: datetime.strptime(t, "%Y-%m-%d %H:%M:%S %z"), datetime.fromisoformat):
+        try:
+            moment = parse(upstream.commit_date or "")
+            break
+        except ValueError:
+            continue
+    if moment is None:
+        return None
+    return (
+        moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+
+
+def _build(upstream: Upstream, built: str | None) -> tuple[dict[str, Any], list[str]]:
     people = _need(_parse(upstream, LEGISLATORS), list, LEGISLATORS, (), "the member list")
     members: dict[str, dict[str, Any]] = {}
     order: dict[str, tuple[Any, ...]] = {}
@@ -173,6 +196,7 @@ def _build(upstream: Upstream) -> tuple[dict[str, Any], list[str]]:
         "source": REPOSITORY,
         "commit": upstream.commit,
         "commit_date": upstream.commit_date,
+        "built_at": built,
         "license": "CC0-1.0 (public domain)",
         "generated_by": "reachout legislators update",
         "inputs_sha256": upstream.inputs_sha256(),
@@ -211,17 +235,25 @@ def _person(person: Any, i: int) -> tuple[dict[str, Any], tuple[Any, ...]]:
     if kind not in ("sen", "rep") or (state not in HOUSE_SEATS and state not in TERRITORIES):
         raise _Bad(f, at, f"member {bioguide}'s term has type {kind!r} and state {state!r}")
     district = get("district", int, True) if kind == "rep" else None
-    end = get("end", (str, date), True)
-    end = end if isinstance(end, str) else end.isoformat()
-    if not re.fullmatch(r"\d{4}-\d\d-\d\d", end):
-        raise _Bad(f, (*at, "end"), f"member {bioguide}'s term end {end!r} is not a date")
+    start, end = (_day(get(k, (str, date), True), f, (*at, k), bioguide) for k in ("start", "end"))
     chamber, delegate = ("senate" if kind == "sen" else "house"), state in TERRITORIES
     entry = {"bioguide_id": bioguide, "name": name, "chamber": chamber, "state": state}
     entry |= {"district": district, "delegate": delegate, "party": get("party", str, True)}
-    entry |= {"term_end": end, "x": None, "x_id": None}
+    entry |= {"term_end": end, "term_start": start, "x": None, "x_id": None}
     for key, (ours, type_) in _OPTIONAL.items():
         entry |= {ours: get(key, type_)} if term.get(key) is not None else {}
     return entry, (state, kind != "sen", district or 0, last.casefold(), first.casefold())
+
+
+def _day(value: str | date, f: str, at: tuple[int | str, ...], bioguide: str) -> str:
+    """Return a term's start or end as YYYY-MM-DD, or raise naming the member."""
+    text = value if isinstance(value, str) else value.isoformat()
+    try:
+        if re.fullmatch(r"\d{4}-\d\d-\d\d", text):
+            return date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    raise _Bad(f, at, f"member {bioguide}'s term {at[-1]} {text!r} is not a date")
 
 
 # Optional fields of the current term: upstream key → (our key, type).
@@ -320,7 +352,8 @@ def _membership(data: Any, committees: Mapping[str, Any], members: dict[str, Any
             seats.setdefault(b, {}).setdefault(cid, row.rstrip())  # "HSFA14 majority 3 Chair"
     for b, by_id in seats.items():
         members[b]["committees"] = [by_id[cid] for cid in sorted(by_id)]
-    _check_coverage(f, len(data), len(committees))
+    if data:  # {}: every committee emptied, as at the start of a new Congress
+        _check_coverage(f, len(data), len(committees))
 
 
 def _check_coverage(file: str, found: int, expected: int) -> None:
@@ -366,42 +399,17 @@ def render(document: Mapping[str, Any]) -> str:
     return "\n".join(header) + "\n" + str(body)
 
 
-def diff(old_text: bytes | None, new: Mapping[str, Any]) -> list[str]:
-    """Return what a new document changes in the existing file (its bytes, or None).
-
-    Returns:
-        Lines for staff to review: members added and removed, X handles and ids changed
-        (each with a count line, then one line per change), and a count of other changes.
-    """
-    now = {m["bioguide_id"]: m for m in new["members"]}
+def read_existing(old_text: bytes | None) -> dict[str, Any] | None:
+    """Return the existing file's document (of any format): None when there is no file,
+    ``{}`` when it cannot be read as a directory."""
     if old_text is None:
-        return [f"a new directory of {len(now)} members"]
+        return None
     try:
         doc = yaml.load(old_text, Loader=_Loader)
-        same = doc["directory"]["format"] == FORMAT
-        old = {m["bioguide_id"]: m for m in doc["members"]} if same else {}
-    except (yaml.YAMLError, KeyError, TypeError, AttributeError):
-        old = {}
-    if not old:
-        return [f"the existing file could not be read; it is replaced ({len(now)} members)"]
-    both = sorted(now.keys() & old.keys())
-    sections = {
-        "members added": [_label(now[b]) for b in now if b not in old],
-        "members removed": [_label(old[b]) for b in old if b not in now],
-    }
-    for title, k in (("X handles changed", "x"), ("X ids changed", "x_id")):
-        changed = [b for b in both if old[b].get(k) != now[b][k]]
-        sections[title] = [f"{_label(now[b])}: {old[b].get(k)} -> {now[b][k]}" for b in changed]
-    out: list[str] = []
-    for title, items in sections.items():
-        out += [f"{title}: {len(items)}"] + [f"  {item}" for item in items]
-    others = sum({**old[b], "x": 0, "x_id": 0} != {**now[b], "x": 0, "x_id": 0} for b in both)
-    return [*out, f"other members changed (committees, offices...): {others}"]
-
-
-def _label(m: Mapping[str, Any]) -> str:
-    seat = "Sen" if m["district"] is None else "Del" if m["delegate"] else m["district"] or "AL"
-    return f"{m['bioguide_id']} {m['name']} ({m['state']}-{seat})"
+        ok = isinstance(doc["directory"]["format"], int) and isinstance(doc["members"], list)
+        return dict(doc) if ok else {}
+    except (yaml.YAMLError, KeyError, TypeError):
+        return {}
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -431,21 +439,31 @@ class UpdateResult:
     warnings: list[str]
 
 
-def update(upstream: Upstream, output: Path) -> UpdateResult:
+def update(upstream: Upstream, output: Path, *, now: datetime | None = None) -> UpdateResult:
     """Build the directory from upstream files and replace ``output`` when it differs.
+
+    Args:
+        upstream: the four files.
+        output: the directory file.
+        now: the time of the update (aware), stamped as ``built_at`` when the upstream
+            commit's date is unknown and the inputs differ from the existing file's.
 
     Raises:
         DataError: bad upstream data or an unwritable output; ``output`` is left untouched.
     """
-    document, warnings = build(upstream)
-    data = render(document).encode("utf-8")
+    document, warnings = build(upstream, now=now)
     old = output.read_bytes() if output.is_file() else None
+    existing = read_existing(old)
+    before, meta = (existing or {}).get("directory") or {}, document["directory"]
+    same = before.get("inputs_sha256") == meta["inputs_sha256"] and before.get("built_at")
+    if same and upstream.commit_date is None:  # the same data: built then, not now
+        meta["built_at"] = before["built_at"]
+    data = render(document).encode("utf-8")
     count = len(document["members"])
     if old == data:
         return UpdateResult(False, count, [], warnings)
-    changes = diff(old, document)
     write_atomic(output, data)
-    return UpdateResult(True, count, changes, warnings)
+    return UpdateResult(True, count, changes(existing, document), warnings)
 
 
 def cache_path(output: Path) -> Path:

@@ -306,7 +306,7 @@ class Poster:
             row = self._store.get(key)
             assert row is not None  # claimed above
             try:
-                found = self._find_own(row)
+                found = self._find_own(row, now)
             except XError as check_failed:
                 why = f"{why}; after an unknown attempt, so probably posted ({check_failed})"
                 self._store.record(key, "unknown", now=now, error=why)
@@ -326,6 +326,8 @@ class Poster:
         return self._alerting("rejected", Outcome(key, "skipped", None, why), now)
 
     def _policy_refusal(self, planned: PlannedPost) -> str | None:
+        if planned.refusal:  # composition refused it, e.g. an @-tag of someone out of office
+            return planned.refusal
         length = weighted_length(planned.text)
         if length > MAX_WEIGHTED_LENGTH:
             return f"weighted length {length} is over {MAX_WEIGHTED_LENGTH}"
@@ -380,7 +382,7 @@ class Poster:
             why = "waiting for X to show the post before checking the account"
             return Outcome(row.key, "unknown", None, why, row.updated_at + self._settle)
         try:
-            found = self._find_own(row)
+            found = self._find_own(row, now)
         except XAuthError as exc:
             return self._pause(row.key, "unknown", exc, now)
         except XRateLimited as exc:
@@ -411,19 +413,28 @@ class Poster:
             return current
         return self._store.get(row.key) or row  # its outcome is logged by the caller
 
-    def _find_own(self, row: LedgerRow) -> XPost | None:
-        """Return the account's post with this row's text, if X shows one (one or two reads)."""
+    def _find_own(self, row: LedgerRow, now: datetime) -> XPost | None:
+        """Return the account's post with this row's text, if X shows one (every page in time)."""
         if self._user_id is None:
             self._user_id = self._client.me().user_id
-        since = row.created_at - self._lookback
-        page = self._client.own_posts(self._user_id, start_time=since, max_results=100)
-        wanted = _comparable(row.text)
-        return next((p for p in page.posts if _comparable(html.unescape(p.text)) == wanted), None)
+        since, until = row.created_at - self._lookback, min(row.updated_at + self._lookback, now)
+        wanted, token, read = _comparable(row.text), None, self._client.own_posts
+        for _ in range(32):  # newest first, 100 a page, and X shows an account's newest 3,200
+            page = read(self._user_id, start_time=since, end_time=until, pagination_token=token)
+            found = (p for p in page.posts if _comparable(html.unescape(p.text)) == wanted)
+            if (post := next(found, None)) is not None or (token := page.next_token) is None:
+                return post
+        return None
 
     def _found(self, key: str, post: XPost, now: datetime) -> Outcome:
-        self._store.record(
-            key, "posted", now=now, x_post_id=post.post_id, posted_at=post.created_at
-        )
+        try:
+            self._store.record(
+                key, "posted", now=now, x_post_id=post.post_id, posted_at=post.created_at
+            )
+        except StoreError:  # the resolve job and the post's retry found it at the same time
+            if (current := self._store.get(key)) is None or current.state != "posted":
+                raise
+            return Outcome(key, "posted", current.x_post_id, "found by another job meanwhile")
         return Outcome(key, "posted", post.post_id, "found on the account after an unknown send")
 
     # --- outcomes, alerts, logs ---------------------------------------------------------------

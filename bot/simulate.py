@@ -12,20 +12,32 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.campaign import Calendar
+from bot.collector import Collector
 from bot.compose import PlannedPost
-from bot.duties import Duty
+from bot.duties import Duty, collection_duties, report_duty
+from bot.legislators import Directory
 from bot.posting import Outcome, Poster
 from bot.reconcile import reconcile
+from bot.report import Reporter
+from bot.report_data import build_report_data
+from bot.report_model import ReportData
+from bot.report_period import Period, between
+from bot.sandbox import Traffic
+from bot.settings import Settings
 from bot.store import Store
+from bot.testing import SandboxX
+from bot.x_models import Account, XPost
 
 RESOLVE_SECONDS = 60.0
 """How often the worker looks for ``unknown`` posts on the account (bot.scheduler.Timings)."""
@@ -53,13 +65,22 @@ class VirtualClock:
 
 @dataclass
 class Run:
-    """What a simulation did (counts by job, the posts' outcomes in time order)."""
+    """What a simulation did.
+
+    Attributes:
+        start, end: the virtual range run (aware UTC).
+        outcomes: every post attempt's outcome, in time order.
+        job_runs: runs by kind (``post``, ``duty``, ``resolve``).
+        failures: duties that raised (time, name, error); they ran again at their next fire.
+        duty_errors: by duty name, runs that returned an ``error`` (e.g. a poll X failed).
+    """
 
     start: datetime
     end: datetime
     outcomes: list[Outcome] = field(default_factory=list)
     job_runs: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    duty_errors: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(order=True)
@@ -158,9 +179,12 @@ class Simulation:
         else:
             duty = self._duties[event.name]
             try:
-                duty.run(now)
+                returned = duty.run(now)
             except Exception as exc:  # as in the worker: logged, the duty fires again later
                 result.failures.append(f"{now:%Y-%m-%d %H:%M} {duty.name}: {exc}")
+            else:
+                if getattr(returned, "error", None):
+                    result.duty_errors[duty.name] = result.duty_errors.get(duty.name, 0) + 1
             if event.trigger is not None:
                 self._at(event.trigger, "duty", event.name, now, event.at)
 
@@ -196,3 +220,148 @@ class Simulation:
 
     def _push(self, at: datetime, kind: str, name: str, trigger: BaseTrigger | None) -> None:
         heapq.heappush(self._heap, _Event(at.astimezone(UTC), next(self._seq), kind, name, trigger))
+
+
+# --- the whole product on the sandbox X: what ``reachout simulate`` runs ------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finished simulation: the outbox, the jobs' run, the summary printed at the end.
+
+    Attributes:
+        outbox: every post the account made on the sandbox X, in time order.
+        run: the posts' outcomes and the job counts.
+        summary: the closing summary's figures and lines (see `summarise`).
+        sandbox: the sandbox X as the run left it (what was posted and fed).
+    """
+
+    outbox: tuple[XPost, ...]
+    run: Run
+    summary: dict[str, Any]
+    sandbox: SandboxX
+
+
+def run_simulation(
+    *,
+    settings: Settings,
+    calendar: Calendar,
+    posts: Sequence[PlannedPost],
+    directory: Directory,
+    account: Account,
+    database: Path,
+    reports_dir: Path,
+    first_day: date,
+    last_day: date,
+    start: datetime,
+    end: datetime,
+) -> Result:
+    """Build the worker's parts on the sandbox X and a fresh database, run them over the range.
+
+    Args:
+        settings: caps, polling, prices, budget, collection, report and simulation settings.
+        calendar: the campaign (time zone, hashtag, search query).
+        posts: the composed plan.
+        directory: the legislator directory (traffic and classification).
+        account: the sandbox account (its username: the calendar's ``x_username``).
+        database: the simulation's SQLite file (created; never a live database).
+        reports_dir: where the weekly reports go (``<week>/``).
+        first_day, last_day: the local days simulated (reports for the weeks holding them).
+        start, end: the virtual time range (aware), ``end`` past the last Monday report.
+
+    Returns:
+        The outbox, the run and the summary.
+
+    Raises:
+        StoreError: the database cannot be written.
+    """
+    campaign = calendar.campaign
+    clock = VirtualClock(start)
+    x = SandboxX(clock=clock, account=account)
+    traffic = Traffic(x, directory, simulation=settings.simulation, hashtag=campaign.hashtag,
+                      account=account, timezone=campaign.timezone)  # fmt: skip
+    with Store.open(database) as store:
+        poster = Poster(store, x, settings.caps, user_id=account.user_id)
+        collector = Collector(
+            store, x, directory, account=account, hashtag=campaign.hashtag,
+            search_query=campaign.search_query or f"{campaign.hashtag} -is:retweet",
+            collection=settings.collection, polling=settings.polling, prices=settings.prices,
+            budget=settings.budget, metrics_days=settings.forecast.metrics_days,
+            alert=poster.raise_alert, collect_since=start,
+        )  # fmt: skip
+
+        def build(period: Period, now: datetime) -> ReportData:
+            return build_report_data(
+                store, period, planned=posts, directory=directory, account=account.username,
+                campaign=campaign.hashtag or campaign.name, prices=settings.prices,
+                budget=settings.budget, now=now,
+            )  # fmt: skip
+
+        reporter = Reporter(store, reports_dir=reports_dir, timezone=campaign.timezone,
+                            campaign_first_day=first_day, campaign_last_day=last_day,
+                            build=build, alert=poster.raise_alert,
+                            anonymise=settings.report.anonymise_handles)  # fmt: skip
+        duties = [*collection_duties(collector, settings.polling, start),
+                  report_duty(reporter.run_due, campaign.timezone)]  # fmt: skip
+        sim = Simulation(store, poster, posts, clock=clock, duties=duties, traffic=traffic)
+        run = sim.run(start, end)
+        whole = build(between(first_day, last_day, campaign.timezone), end)
+        reports = [str(reports_dir / week.label) for week in reporter.due_weeks(end)]
+        summary = summarise(whole, run, dict(traffic.faults), reports)
+    return Result(x.posts, run, summary, x)
+
+
+def summarise(
+    data: ReportData, run: Run, faults: Mapping[str, int], reports: Sequence[str]
+) -> dict[str, Any]:
+    """Return the closing summary: figures and one-line texts (the same numbers as the report).
+
+    Args:
+        data: the report data over the whole simulated range.
+        run: what ran; faults: injected X faults by kind; reports: the report folders written.
+    """
+    t, outcomes = data.totals, data.outcomes
+    states = ", ".join(f"{n:,} {state}" for state, n in sorted(outcomes.items()) if n)
+    refused = sorted(
+        {f"{p.item_id}: {p.state} — {p.reason}" for p in data.posts if p.state != "posted"}
+    )
+    responders = sorted({r.legislator.name for r in data.responses})
+    spend = data.spend
+    return {
+        "range": f"{data.period.first_day} to {data.period.last_day}",
+        "weeks": len(reports),
+        "posts_sent": t.posts_posted,
+        "posts_planned": t.posts_planned,
+        "outcomes": dict(outcomes),
+        "posts_line": f"{t.posts_posted:,} of {t.posts_planned:,} planned posts sent ({states})",
+        "refused": refused[:10]
+        + ([f"… and {len(refused) - 10} more"] if len(refused) > 10 else []),
+        "mentions": t.mentions,
+        "hashtag_posts": t.hashtag_posts,
+        "collected_line": (
+            f"{t.collected:,} posts collected: {t.mentions:,} mentions, {t.hashtag_posts:,} "
+            f"hashtag posts, from {t.authors:,} distinct authors; {t.legislators_tagged:,} "
+            f"legislators tagged in {t.states_reached:,} states"
+        ),
+        "responses": t.responses,
+        "responded_line": (
+            f"{len(responders)} ({', '.join(responders[:8])}{', …' if len(responders) > 8 else ''})"
+            if responders
+            else "none"
+        ),
+        "faults": dict(faults),
+        "faults_line": (", ".join(f"{n} {kind}" for kind, n in sorted(faults.items())) or "none")
+        + (
+            f"; {sum(run.duty_errors.values())} polls failed and were caught up by the next"
+            if run.duty_errors
+            else ""
+        ),
+        "spend_line": (
+            f"${spend.reads_dollars + spend.posts_dollars:,.2f} "
+            f"({spend.reads:,} billable reads ${spend.reads_dollars:,.2f}, "
+            f"{spend.posts:,} posts ${spend.posts_dollars:,.2f})"
+        ),
+        "reports": list(reports),
+        "job_runs": dict(run.job_runs),
+        "failures": list(run.failures),
+    }

@@ -11,14 +11,22 @@ Collection tables (migration 3, written by bot.store_collected):
   ``replies_to_post_id`` / ``quotes_post_id`` (one of *our* ledger posts' X ids it replies to
   or quotes, else NULL). Nothing about a supporter beyond what they posted.
 - ``collected_tags``: which legislators (bioguide ids) a collected post @-tags.
-- ``cursors``: per source (``mentions``, ``search``) the ``since_id`` of the newest post
-  committed, and the last poll.
-- ``collection_gaps``: periods when posts were unreachable (800-mention cap, 7-day search
-  window, polling stopped by the budget): reason and an estimate of posts missed (or NULL).
+- ``cursors``: per source (``mentions``, ``search``, ``metrics``) the ``since_id`` of the
+  newest post committed and ``since_at``, its ``created_at``; the last poll
+  (``last_poll_at``), the last complete one (``last_success_at``: everything X could show up
+  to then is stored), the last failure (``last_error``, NULL after a success) and ``polls``.
+- ``collection_gaps``: periods when posts were unreachable: ``reason`` is
+  ``mentions_cap`` (X shows only the newest 800 mentions), ``search_window`` (recent search
+  reaches back 7 days), ``budget`` (polling stopped at the monthly read budget) or
+  ``pagination`` (X repeated a pagination token); ``missing_estimate`` of posts missed, or
+  NULL when unknowable.
 - ``collection_errors``: partial ``errors`` X sent with a 200, and failed polls.
-- ``x_requests``: every read request: endpoint, posts returned, billable reads (after the
-  per-UTC-day de-duplication), its cost in dollars, whether it was an overlap re-query.
-- ``billed_reads``: (UTC day, post id) already billed today: X bills a resource once a day.
+- ``x_requests``: every read request: endpoint, source (``mentions``, ``search``,
+  ``metrics``), posts returned, billable reads (after the per-UTC-day de-duplication), its
+  cost in dollars, whether it was an overlap re-query, ``status`` (``ok``, ``rate_limited``,
+  ``unavailable``, ``auth``, ``rejected``).
+- ``billed_reads``: (UTC day, post id) already billed today: X bills a resource once a day
+  (rows of earlier days are deleted as reads of a new day are billed).
 - ``post_metrics``: public metrics of our own posts (ledger ``x_post_id``), last refreshed.
 """
 
@@ -68,7 +76,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX collected_tags_by_bioguide ON collected_tags (bioguide_id)",
         """CREATE TABLE cursors (
             source TEXT PRIMARY KEY, since_id TEXT, last_poll_at TEXT, last_success_at TEXT,
-            last_error TEXT, polls INTEGER NOT NULL DEFAULT 0)""",
+            last_error TEXT, polls INTEGER NOT NULL DEFAULT 0, since_at TEXT)""",
         """CREATE TABLE collection_gaps (
             id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, start_at TEXT NOT NULL,
             end_at TEXT NOT NULL, reason TEXT NOT NULL, missing_estimate INTEGER,

@@ -8,9 +8,11 @@ behaves as X does where reachout depends on it:
 - ``POST /2/tweets`` records the post; a text the account already posted (after NFC) is
   refused with X's real 403 duplicate-content message; a text over 280 weighted characters
   is refused with a 400 (sandbox wording);
-- reads are newest first, honour ``since_id``, ``start_time`` and ``max_results`` (X's ranges,
-  ValueError outside them) and paginate with an opaque ``next_token``; recent search reaches
-  back 7 days and matches plain words (AND) and ``-is:retweet``; mentions keep the newest 800;
+- reads are newest first, honour ``since_id``, ``until_id``, ``start_time`` and
+  ``max_results`` (X's ranges, ValueError outside them) and paginate with an opaque
+  ``next_token``; recent search reaches back 7 days and matches plain words (AND) and
+  ``-is:retweet``; mentions keep the newest 800; a post fed with ``visible_at`` is indexed
+  late (invisible to reads until then, as X's index sometimes lags);
 - each endpoint counts its calls in 15-minute windows with X's per-user limits (``POST
   /2/tweets`` 100) and answers 429 beyond them, which `rate_limits` reports.
 
@@ -137,9 +139,11 @@ class SandboxX:
         self._own: list[XPost] = []
         self._mentions: list[XPost] = []
         self._search: list[XPost] = []
+        self._visible_at: dict[str, datetime] = {}
         self._faults: list[Fault] = []
         self._windows: dict[str, tuple[datetime, int]] = {}
         self._calls: list[str] = []
+        self._fault_source: Callable[[str], Fault | None] | None = None
 
     # --- test and simulation controls ---------------------------------------------------------
 
@@ -156,11 +160,28 @@ class SandboxX:
         with self._lock:
             self._faults.extend(parsed)
 
+    def fed_posts(self) -> tuple[XPost, ...]:
+        """Return every post fed to the mentions and search timelines, once each, oldest first."""
+        with self._lock:
+            unique = {post.post_id: post for post in (*self._mentions, *self._search)}
+        return tuple(sorted(unique.values(), key=lambda post: int(post.post_id)))
+
     @property
     def pending_faults(self) -> tuple[Fault, ...]:
         """Return the scripted faults not yet used, in order."""
         with self._lock:
             return tuple(self._faults)
+
+    def inject_faults(self, source: Callable[[str], Fault | None] | None) -> None:
+        """Fail calls at a rate: ask ``source(endpoint)`` on each call no scripted fault hits.
+
+        Args:
+            source: returns the Fault for this call (for ``endpoint``), or None; it is asked
+                after the call is counted against its window. None: stop asking. The
+                sandbox traffic's fault source is `bot.sandbox.Traffic.fault_for`.
+        """
+        with self._lock:
+            self._fault_source = source
 
     def new_id(self) -> str:
         """Return the next post id (for posts fed with ``feed_*``, so ids stay in time order)."""
@@ -168,18 +189,23 @@ class SandboxX:
             self._next_id += 1
             return str(self._next_id - 1)
 
-    def feed_mentions(self, *posts: XPost) -> None:
+    def feed_mentions(self, *posts: XPost, visible_at: datetime | None = None) -> None:
         """Add posts that mention the account (read back by ``mentions``).
 
-        A post without ``created_at`` gets the clock's time.
+        A post without ``created_at`` gets the clock's time. ``visible_at`` (aware): the posts
+        are indexed late, as X sometimes does: reads before that time do not show them,
+        although their ``created_at`` and ids are older.
         """
         with self._lock:
-            self._mentions.extend(self._dated(p) for p in posts)
+            self._mentions.extend(self._dated(p, visible_at) for p in posts)
 
-    def feed_search(self, *posts: XPost) -> None:
-        """Add posts that recent search can find (read back by ``search_recent``)."""
+    def feed_search(self, *posts: XPost, visible_at: datetime | None = None) -> None:
+        """Add posts that recent search can find (read back by ``search_recent``).
+
+        ``visible_at``: as for `feed_mentions`.
+        """
         with self._lock:
-            self._search.extend(self._dated(p) for p in posts)
+            self._search.extend(self._dated(p, visible_at) for p in posts)
 
     def set_metrics(self, post_id: str, **counts: int) -> None:
         """Set public metrics of a created or fed post, e.g. ``like_count=3``.
@@ -276,6 +302,7 @@ class SandboxX:
         pagination_token: str | None = None,
         max_results: int = 100,
         start_time: datetime | None = None,
+        until_id: str | None = None,
     ) -> Page:
         """Return fed mentions, newest first, only the newest 800 (``GET /2/users/:id/mentions``).
 
@@ -288,8 +315,8 @@ class SandboxX:
             self._check(self._enter(MENTIONS))
             if user_id != self._account.user_id:
                 return Page()
-            reachable = _newest_first(self._mentions)[:MENTIONS_REACH]
-            return _page(reachable, since_id, start_time, pagination_token, max_results)
+            reachable = _newest_first(self._visible(self._mentions))[:MENTIONS_REACH]
+            return _page(reachable, since_id, start_time, pagination_token, max_results, until_id)
 
     def search_recent(
         self,
@@ -299,6 +326,7 @@ class SandboxX:
         pagination_token: str | None = None,
         max_results: int = 100,
         start_time: datetime | None = None,
+        until_id: str | None = None,
     ) -> Page:
         """Return fed posts of the last 7 days matching ``query`` (``GET /2/tweets/search/recent``).
 
@@ -316,11 +344,11 @@ class SandboxX:
             oldest = self._now() - SEARCH_REACH
             found = [
                 p
-                for p in _newest_first(self._search)
-                if _matches(query, p) and (p.created_at is None or p.created_at >= oldest)
+                for p in _newest_first(self._visible(self._search))
+                if (p.created_at is None or p.created_at >= oldest) and _matches(query, p)
             ]
             start = None if since_id else start_time
-            return _page(found, since_id, start, pagination_token, max_results)
+            return _page(found, since_id, start, pagination_token, max_results, until_id)
 
     def own_posts(
         self,
@@ -329,10 +357,13 @@ class SandboxX:
         since_id: str | None = None,
         start_time: datetime | None = None,
         max_results: int = 100,
+        pagination_token: str | None = None,
+        end_time: datetime | None = None,
     ) -> Page:
         """Return the account's created posts, newest first (``GET /2/users/:id/tweets``).
 
-        ``next_token`` is set when more posts match than ``max_results``.
+        ``next_token`` is set when more posts match than ``max_results``; pass it back as
+        ``pagination_token`` for the next page. ``end_time``: only posts created up to then.
 
         Raises:
             ValueError: max_results outside 5-100.
@@ -342,7 +373,8 @@ class SandboxX:
             self._check(self._enter(OWN_POSTS))
             if user_id != self._account.user_id:
                 return Page()
-            return _page(_newest_first(self._own), since_id, start_time, None, max_results)
+            own = [p for p in self._own if not end_time or (p.created_at or end_time) <= end_time]
+            return _page(_newest_first(own), since_id, start_time, pagination_token, max_results)
 
     def posts_by_id(self, ids: Sequence[str]) -> Page:
         """Return created or fed posts by id, in the order asked (``GET /2/tweets?ids=``).
@@ -371,8 +403,17 @@ class SandboxX:
             raise ValueError(f"the sandbox clock returned a naive datetime {now!r}")
         return now.astimezone(UTC)
 
-    def _dated(self, post: XPost) -> XPost:
+    def _dated(self, post: XPost, visible_at: datetime | None = None) -> XPost:
+        if visible_at is not None:
+            self._visible_at[post.post_id] = visible_at
         return post if post.created_at else dataclasses.replace(post, created_at=self._now())
+
+    def _visible(self, posts: list[XPost]) -> list[XPost]:
+        """The posts X has indexed by now (see ``visible_at`` of `feed_mentions`)."""
+        if not self._visible_at:
+            return posts
+        now = self._now()
+        return [p for p in posts if self._visible_at.get(p.post_id, now) <= now]
 
     def _enter(self, endpoint: str) -> Fault | None:
         """Log the call, count it against the endpoint's window, pop its next scripted fault."""
@@ -389,7 +430,7 @@ class SandboxX:
         for i, fault in enumerate(self._faults):
             if fault.endpoint == endpoint:
                 return self._faults.pop(i)
-        return None
+        return self._fault_source(endpoint) if self._fault_source else None
 
     def _check(self, fault: Fault | None) -> None:
         if fault is not None:
@@ -452,6 +493,7 @@ def _page(
     start_time: datetime | None,
     token: str | None,
     max_results: int,
+    until_id: str | None = None,
 ) -> Page:
     """One page of ``newest_first`` after the filters; the token holds the id to go below."""
     below = None
@@ -467,6 +509,7 @@ def _page(
         if (since_id is None or int(p.post_id) > int(since_id))
         and (start_time is None or p.created_at is None or p.created_at >= start_time)
         and (below is None or int(p.post_id) < below)
+        and (until_id is None or int(p.post_id) < int(until_id))
     ]
     posts = tuple(eligible[:max_results])
     more = len(eligible) > max_results

@@ -275,6 +275,7 @@ class TweepyXClient:
         pagination_token: str | None = None,
         max_results: int = 100,
         start_time: datetime | None = None,
+        until_id: str | None = None,
     ) -> Page:
         """Return posts mentioning the account (see `XClient.mentions`).
 
@@ -286,6 +287,7 @@ class TweepyXClient:
             self._client.get_users_mentions,
             user_id,
             since_id=since_id,
+            until_id=until_id,
             pagination_token=pagination_token,
             max_results=max_results,
             start_time=_utc(start_time),
@@ -301,6 +303,7 @@ class TweepyXClient:
         pagination_token: str | None = None,
         max_results: int = 100,
         start_time: datetime | None = None,
+        until_id: str | None = None,
     ) -> Page:
         """Return recent posts matching ``query`` (see `XClient.search_recent`).
 
@@ -313,6 +316,7 @@ class TweepyXClient:
             self._client.search_recent_tweets,
             query,
             since_id=since_id,
+            until_id=until_id,
             next_token=pagination_token,
             max_results=max_results,
             start_time=_utc(start_time),
@@ -327,6 +331,8 @@ class TweepyXClient:
         since_id: str | None = None,
         start_time: datetime | None = None,
         max_results: int = 100,
+        pagination_token: str | None = None,
+        end_time: datetime | None = None,
     ) -> Page:
         """Return the account's own posts (see `XClient.own_posts`).
 
@@ -339,7 +345,9 @@ class TweepyXClient:
             user_id,
             since_id=since_id,
             start_time=_utc(start_time),
+            end_time=_utc(end_time),
             max_results=max_results,
+            pagination_token=pagination_token,
             user_auth=True,
             **READ_PARAMS,
         )

@@ -174,6 +174,7 @@ class XClient(Protocol):
         pagination_token: str | None = None,
         max_results: int = 100,
         start_time: datetime | None = None,
+        until_id: str | None = None,
     ) -> Page:
         """Return posts mentioning the account, newest first; only the newest 800 exist.
 
@@ -185,6 +186,7 @@ class XClient(Protocol):
             pagination_token: the previous page's ``next_token``.
             max_results: 5 to 100 per page.
             start_time: aware datetime; only posts from then on (sent as UTC).
+            until_id: only posts older than this id (the overlap re-query).
         """
         ...
 
@@ -196,6 +198,7 @@ class XClient(Protocol):
         pagination_token: str | None = None,
         max_results: int = 100,
         start_time: datetime | None = None,
+        until_id: str | None = None,
     ) -> Page:
         """Return posts of the last 7 days matching ``query``, newest first.
 
@@ -207,6 +210,7 @@ class XClient(Protocol):
             pagination_token: the previous page's ``next_token``.
             max_results: 10 to 100 per page.
             start_time: aware datetime, at most 7 days back (sent as UTC).
+            until_id: only posts older than this id (the overlap re-query).
         """
         ...
 
@@ -217,6 +221,8 @@ class XClient(Protocol):
         since_id: str | None = None,
         start_time: datetime | None = None,
         max_results: int = 100,
+        pagination_token: str | None = None,
+        end_time: datetime | None = None,
     ) -> Page:
         """Return the account's own posts, newest first: did a post go out?
 
@@ -227,6 +233,8 @@ class XClient(Protocol):
             since_id: only posts newer than this id.
             start_time: aware datetime; only posts from then on (sent as UTC).
             max_results: 5 to 100.
+            pagination_token: the previous page's ``next_token`` (older posts).
+            end_time: aware datetime; only posts up to then (sent as UTC; not in the future).
         """
         ...
 
@@ -317,22 +325,23 @@ def post_from_json(obj: Any, users: Mapping[str, Account]) -> XPost:
     author_id = _optional(obj, "author_id")
     author = users.get(author_id) if author_id else None
     created = _optional(obj, "created_at")
+    at = datetime.fromisoformat(created) if created else None
     metrics = obj.get("public_metrics") or {}
     return XPost(
         post_id=_text(obj, "id"),
         text=_text(obj, "text"),
         author_id=author_id,
         author_username=author.username if author else None,
-        created_at=datetime.fromisoformat(created).astimezone(UTC) if created else None,
+        created_at=at if at is None or at.tzinfo is UTC else at.astimezone(UTC),
         conversation_id=_optional(obj, "conversation_id"),
         in_reply_to_user_id=_optional(obj, "in_reply_to_user_id"),
         referenced=tuple(
-            (_text(r, "type"), _text(r, "id")) for r in obj.get("referenced_tweets") or []
+            [(_text(r, "type"), _text(r, "id")) for r in obj.get("referenced_tweets") or ()]
         ),
         mentions=tuple(
-            (_text(m, "username"), _optional(m, "id")) for m in entities.get("mentions") or []
+            [(_text(m, "username"), _optional(m, "id")) for m in entities.get("mentions") or ()]
         ),
-        hashtags=tuple(_text(h, "tag") for h in entities.get("hashtags") or []),
+        hashtags=tuple([_text(h, "tag") for h in entities.get("hashtags") or ()]),
         public_metrics={k: v for k, v in metrics.items() if type(v) is int},
         lang=_optional(obj, "lang"),
     )
@@ -358,4 +367,6 @@ def _text(obj: Any, key: str) -> str:
 
 
 def _optional(obj: Any, key: str) -> str | None:
-    return None if obj.get(key) is None else _text(obj, key)
+    if (value := obj.get(key)) is None or isinstance(value, str):
+        return value
+    raise TypeError(f"{key} is not a string")

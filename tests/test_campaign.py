@@ -19,6 +19,7 @@ import pytest
 
 from bot.campaign import (
     MAX_CALENDAR_BYTES,
+    MAX_OCCURRENCES,
     MAX_POSTS,
     Calendar,
     District,
@@ -32,6 +33,7 @@ from bot.campaign import (
 from bot.campaign_schema import CALENDAR_FIELDS, POST_FIELDS, TARGETS_FIELDS, Field
 from bot.errors import CalendarError, Problem
 from tests.conftest import FIXTURES, NOT_REGULAR_FILES, PROJECT_ROOT, needs_posix
+from tests.congress_feeds import official
 
 VALID = FIXTURES / "calendars" / "valid.yaml"
 DOCS = PROJECT_ROOT / "docs" / "calendar.md"
@@ -63,10 +65,18 @@ def all_fields(fields: tuple[Field, ...] = CALENDAR_FIELDS) -> list[Field]:
     return [f for field in fields for f in (field, *all_fields(field.fields))]
 
 
-def load(text: str | bytes, **limits: int) -> Calendar:
+def load(
+    text: str | bytes,
+    *,
+    max_bytes: int = MAX_CALENDAR_BYTES,
+    max_posts: int = MAX_POSTS,
+    max_occurrences: int = MAX_OCCURRENCES,
+) -> Calendar:
     """Load a calendar given as text or bytes, named cal.yaml."""
     data = text.encode("utf-8") if isinstance(text, str) else text
-    return load_calendar(data, "cal.yaml", **limits)
+    return load_calendar(
+        data, "cal.yaml", max_bytes=max_bytes, max_posts=max_posts, max_occurrences=max_occurrences
+    )
 
 
 def problems(text: str | bytes, **limits: int) -> list[Problem]:
@@ -962,3 +972,107 @@ def test_overlapping_recess_windows_are_a_warning(
     lines = "".join(f"    - {{from: 2027-{a}, until: 2027-{b}}}\n" for a, b in windows)
     text = HEAD.replace("    - {from: 2027-08-02, until: 2027-09-06}\n", lines) + post()
     assert expected == [(w.line, w.column, w.message) for w in load(text).warnings]
+
+
+# --- recess windows named by Congress's official schedule ----------------------------------
+
+
+def official_head(window: str) -> str:
+    """HEAD with its recess window replaced (a 2026 calendar: the captures cover 2026)."""
+    return HEAD.replace("{from: 2027-08-02, until: 2027-09-06}", window)
+
+
+OCTOBER = post(date="2026-10-05")
+
+
+@pytest.mark.parametrize(
+    ("window", "first", "last"),
+    [
+        ("{official: house, includes: 2026-10-05}", "2026-10-02", "2026-11-08"),
+        ("{official: senate, includes: 2026-10-05}", "2026-10-03", "2026-11-08"),
+        ("{official: both, includes: 2026-10-05}", "2026-10-03", "2026-11-08"),
+        ("{official: house, includes: 2026-10-03}", "2026-10-02", "2026-11-08"),  # a Saturday
+    ],
+)
+def test_a_recess_window_can_name_the_official_one(window: str, first: str, last: str) -> None:
+    """official + includes take the dates of the official window holding that day, with the
+    weekends next to it (the House: 2026-10-02..11-06; the Senate: 2026-10-05..11-06)."""
+    calendar = load_calendar(
+        (official_head(window) + OCTOBER).encode(), "cal.yaml", official=official()
+    )
+    (recess,) = calendar.campaign.recess
+    assert (first, last) == (str(recess.first_day), str(recess.last_day))
+    assert window.split(",")[0].removeprefix("{official: ") == recess.official
+    assert () == calendar.warnings
+
+
+@pytest.mark.parametrize(
+    ("window", "column", "phrase", "with_official"),
+    [
+        (
+            "{official: house, includes: 2026-09-15}",
+            35,
+            "2026-09-15 is in no official House "
+            "recess (data/congress-calendar.yaml) — pick a day inside one",
+            True,
+        ),
+        (
+            "{official: senate, includes: 2027-08-04}",
+            36,
+            "the official Senate schedule (data/congress-calendar.yaml) does not cover 2027 yet",
+            True,
+        ),
+        (
+            "{official: house, includes: 2026-10-05}",
+            18,
+            "recess window 1 names the official "
+            "House window, but data/congress-calendar.yaml is missing",
+            False,
+        ),
+        (
+            "{official: house, from: 2026-10-05, until: 2026-10-09}",
+            18,
+            "has both from/until and official/includes",
+            True,
+        ),
+        (
+            "{official: house}",
+            7,
+            "recess window 1 needs from: and until:, or official: and includes:",
+            True,
+        ),
+        ("{from: 2026-10-05}", 7, "needs from: and until:", True),
+        (
+            "{official: congress, includes: 2026-10-05}",
+            18,
+            "official must be one of house, senate, both, not 'congress'",
+            True,
+        ),
+    ],
+    ids=["not-in-a-window", "not-covered", "no-schedule", "both-forms", "half", "no-until", "bad"],
+)
+def test_a_named_official_window_that_cannot_be_found_is_an_error(
+    window: str, column: int, phrase: str, with_official: bool
+) -> None:
+    """Each way naming the official window can fail is one error at its place."""
+    data = (official_head(window) + OCTOBER).encode()
+    with pytest.raises(CalendarError) as caught:
+        load_calendar(data, "cal.yaml", official=official() if with_official else None)
+    assert [(6, column)] == [(p.line, p.column) for p in caught.value.problems]
+    assert phrase in str(caught.value.problems[0])
+
+
+def test_typed_recess_windows_need_no_official_schedule() -> None:
+    """from + until work as before, with or without the official schedule."""
+    text = official_head("{from: 2026-10-05, until: 2026-10-09}") + OCTOBER
+    with_it = load_calendar(text.encode(), "cal.yaml", official=official())
+    assert with_it.campaign == load(text).campaign
+    assert ("", None) == (with_it.campaign.recess[0].official, with_it.campaign.recess[0].includes)
+
+
+def test_about_recess_is_read_as_a_boolean() -> None:
+    """about_recess: true/false reaches the post; absent it is None (decided by the words)."""
+    calendar = load(
+        HEAD + post(about_recess="false") + post(id="b", about_recess="true") + post(id="c")
+    )
+    assert [False, True, None] == [p.about_recess for p in calendar.posts]

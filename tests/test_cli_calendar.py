@@ -54,12 +54,15 @@ def shipped_preview() -> list[dict[str, object]]:
 
 
 def test_validate_shipped_calendar_is_clean() -> None:
-    """The shipped calendar validates: exit 0 and a one-line summary with counts and span."""
+    """The shipped calendar validates: exit 0 and a one-line summary with counts and span.
+    Its only warnings say the directory (119th Congress) is out of date for August 2027, and
+    that Congress's 2027 schedules are not published yet (its recess dates are unchecked)."""
     code, out, err = invoke("validate")
     assert 0 == code, err
     assert out.startswith("config/calendar.yaml: valid — 15 posts, 107 occurrences, ")
     assert "2027-08-02 09:30 EDT to 2027-09-06 10:00 EDT" in out
-    assert "" == err
+    refresh = ("reachout legislators update", "reachout congress-calendar update")
+    assert [] == [line for line in err.splitlines() if not any(r in line for r in refresh)]
 
 
 def test_shipped_preview_counts(

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from bot import legislators_import as importer
 from bot.cli import main
+from tests.changeover import make_changeover
 from tests.conftest import FIXTURES, PROJECT_ROOT
 
 SHIPPED = PROJECT_ROOT / "data" / "legislators.yaml"
@@ -146,6 +147,60 @@ def test_show_lists_committees_and_json_has_everything() -> None:
     assert "    HSIF14  Health (majority, rank 10)" in out.splitlines()
     assert "1344325638983987201" == member["x_id"]
     assert expected == [c["id"] for c in member["committees"]]
+
+
+def test_show_and_json_give_the_term_dates() -> None:
+    """`show` prints the current term's start and end; JSON and CSV carry both as dates."""
+    _, out, _ = run(["legislators", "show", "S001217"])
+    _, out_json, _ = run(["legislators", "show", "S001217", "--format", "json"])
+    _, out_csv, _ = run(["legislators", "list", "--state", "FL", "--format", "csv"])
+    row = next(r for r in csv.DictReader(io.StringIO(out_csv)) if r["bioguide_id"] == "S001217")
+    member = json.loads(out_json)
+    assert "  term          2025-01-03 to 2031-01-03" in out.splitlines()
+    assert [("2025-01-03", "2031-01-03")] * 2 == [
+        (member["term_start"], member["term_end"]),
+        (row["term_start"], row["term_end"]),
+    ]
+
+
+def test_update_reports_the_changeover_plainly(data: dict[str, str], tmp_path: Path) -> None:
+    """Updating the 119th Congress's directory with data from a week into the 120th says who
+    left and arrived, how many start a new term, which committees were emptied and who has
+    no X handle, and what the new data's dates are."""
+    folder = make_changeover(tmp_path / "congress-legislators")
+    code, out, err = run(["legislators", "update", "--from", str(folder)], env=data)
+    lines = out.splitlines()
+    house = yaml.load(SHIPPED.read_bytes(), Loader=yaml.CSafeLoader)["committees"]
+    emptied = sorted(c for c, v in house.items() if v["chamber"] == "house" and "parent" not in v)
+    assert 0 == code, err
+    assert [
+        "the directory now holds the 120th Congress (was the 119th)",
+        "members who left: 2",
+        "  T000278 Tommy Tuberville (AL-Sen), term ended 2027-01-03",
+        "  P000622 Jimmy Patronis (FL-1), term ended 2027-01-03",
+        "members who arrived: 2",
+        "  Z000002 Pat Newcomer2 (AL-Sen), term 2027-01-03 to 2033-01-03, no X handle",
+        "  Z000001 Pat Newcomer1 (FL-1), term 2027-01-03 to 2029-01-03, no X handle",
+        # every other House member (437 - 1) and Senate term that had ended (35 - 1)
+        "members starting a new term: 470",
+        "X handles changed: 0",
+        "X ids changed: 0",
+        f"committees emptied: {len(emptied)}",
+    ] == lines[:11]
+    assert [c.split()[0] for c in lines[11 : 11 + len(emptied)]] == emptied
+    assert "  HSFA House Committee on Foreign Affairs (had 50 members)" in lines
+    after = lines[11 + len(emptied) :]
+    assert [
+        "subcommittees emptied: 109",
+        "members without an X handle: 32 (was 31)",
+        "  Z000002 Pat Newcomer2 (AL-Sen)",
+        "  Z000001 Pat Newcomer1 (FL-1)",
+    ] == after[:4]
+    assert (
+        "the directory holds the 120th Congress (data of 2027-01-10), whose House terms end "
+        "2029-01-03"
+    ) in after
+    assert f"wrote {data['REACHOUT_LEGISLATORS']} (537 members)" == lines[-1]
 
 
 def test_show_unknown_member_is_a_clear_error() -> None:
@@ -325,7 +380,7 @@ def test_list_does_not_import_heavy_libraries() -> None:
     [
         ("directory: [1]\n", "not a reachout directory"),
         ("- just\n- a list\n", "not a reachout directory"),
-        ("directory: {format: 1}\nmembers: 5\n", "not a reachout directory"),
+        ("directory: {format: 2}\nmembers: 5\n", "not a reachout directory"),
     ],
     ids=["header-list", "top-list", "members-scalar"],
 )

@@ -379,3 +379,15 @@ def test_a_database_is_tied_to_one_backend(tmp_path: Path) -> None:
             claim_backend(store, "live", now)
     assert "records sandbox posts; running live on it" in str(caught.value)
     assert "REACHOUT_DB" in caught.value.hint
+
+
+def test_run_refuses_a_stale_sending_time_within_one_requests_timeouts(
+    cli: click.Group, tmp_path: Path
+) -> None:
+    """``--stale-sending-seconds`` must outlast one X request (connect + read timeouts, 35 s by
+    default), else a post still being sent would be taken for one cut off: a usage error."""
+    code, _, err = invoke(cli, tmp_path / "r.db", "run", "--backend", "sandbox",
+                          "--stale-sending-seconds", "35")  # fmt: skip
+    assert 2 == code
+    assert "Invalid value for --stale-sending-seconds: 35 s is not more than" in err
+    assert not (tmp_path / "r.db").exists()

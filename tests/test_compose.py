@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import legislators_import as importer
 from bot.campaign import Calendar, District, Targets, load_calendar
 from bot.compose import (
     INTENT_BASE,
@@ -33,10 +34,12 @@ from bot.compose import (
     intent_url,
     plan,
 )
-from bot.errors import ConfigError
+from bot.directory_dates import REFRESH_COMMAND
+from bot.errors import ConfigError, Problem
 from bot.legislators import Directory, Legislator
 from bot.targets import human_list, read_do_not_tag, resolve
 from bot.twitter_text import extract_mentions, weighted_length
+from tests.changeover import make_changeover
 from tests.conftest import PROJECT_ROOT
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -66,6 +69,12 @@ def calendar_bytes(
     )
     tail = f"defaults:\n{defaults}" if defaults else ""
     return (head + "posts:\n" + posts + tail).encode("utf-8")
+
+
+def calendar_warnings(result: Plan) -> list[str]:
+    """The plan's warnings about the calendar itself: those about the directory's date (a
+    2027 calendar against the 119th Congress's directory) are tested in test_directory_dates."""
+    return [w.message for w in result.warnings if REFRESH_COMMAND not in w.hint]
 
 
 def post(**fields: str | None) -> str:
@@ -1022,9 +1031,7 @@ def test_a_stagger_past_the_recess_is_a_warning(directory: Directory) -> None:
         ),
     )
     assert [] == problems(result)
-    assert ["post 'a' goes out on 2027-09-07, outside the recess"] == [
-        w.message for w in result.warnings
-    ]
+    assert ["post 'a' goes out on 2027-09-07, outside the recess"] == calendar_warnings(result)
 
 
 def test_more_posts_in_a_day_than_the_cap_is_a_warning(directory: Directory) -> None:
@@ -1045,7 +1052,7 @@ def test_more_posts_in_a_day_than_the_cap_is_a_warning(directory: Directory) -> 
     assert [
         "2027-08-03 plans more than 10 posts, the daily cap (settings caps.posts_per_day): "
         "the rest would be skipped"
-    ] == [w.message for w in result.warnings]
+    ] == calendar_warnings(result)
 
 
 def test_approved_post_whose_targets_have_no_taggable_handle_is_an_error(
@@ -1088,3 +1095,145 @@ def test_expansions_are_capped(directory: Directory, monkeypatch: pytest.MonkeyP
     )
     assert ["the calendar expands to more than 100 posts"] == [p.message for p in result.problems]
     assert 100 <= len(result.posts) < 100 + 50
+
+
+# --- 7. the directory's date ---------------------------------------------------------------
+
+FLORIDA_HOUSE = "{states: [FL], chamber: house}"
+
+
+@pytest.fixture(scope="module")
+def changed(tmp_path_factory: pytest.TempPathFactory) -> Directory:
+    """The directory a week into the 120th Congress (see tests/changeover.py)."""
+    folder = make_changeover(tmp_path_factory.mktemp("upstream") / "congress-legislators")
+    document, _ = importer.build(importer.read_dir(folder))
+    return Directory.from_yaml(importer.render(document), "changeover.yaml")
+
+
+def directory_warnings(result: Plan) -> list[Problem]:
+    """The plan's warnings about the directory's date (they name the refresh command)."""
+    return [w for w in result.warnings if REFRESH_COMMAND in w.hint]
+
+
+def test_an_august_2027_calendar_warns_that_the_directory_is_out_of_date(
+    directory: Directory,
+) -> None:
+    """Against the shipped directory (119th Congress) an August 2027 post gets the headline,
+    for the whole file, and its own warning at its targets; both name the refresh command."""
+    result = compose(directory, post(targets=FLORIDA_HOUSE, text='"{{ count }} members"'))
+    warnings = directory_warnings(result)
+    house = [m for m in directory.by_state("FL") if m.chamber == "house"]
+    assert [(0, 0), (12, 14)] == [(w.line, w.column) for w in warnings]
+    assert warnings[0].message.startswith(
+        "the legislator directory holds the 119th Congress (data of 2026-06-15), but 1 "
+        "targeted occurrence on 2027-08-03 falls in the 120th, which began 2027-01-03: "
+    )
+    assert warnings[1].message.startswith(
+        f"post 'a': the terms of all {len(house)} targets end by 2027-08-03: "
+    )
+    assert all(REFRESH_COMMAND in w.hint for w in warnings)
+    note = only_post(result).warnings[-1]
+    assert note.startswith("directory out of date for 2027-08-03: it holds the 119th Congress")
+
+
+def test_a_calendar_inside_the_current_congress_has_no_directory_warning(
+    directory: Directory,
+) -> None:
+    """The same post in August 2026, inside the 119th Congress: no warning, no note."""
+    result = compose(
+        directory,
+        post(date="2026-08-04", targets=FLORIDA_HOUSE, text='"{{ count }} members"'),
+        recess=(("2026-08-03", "2026-09-07"),),
+    )
+    assert ([], ()) == (
+        [str(w) for w in result.warnings],
+        tuple(n for n in only_post(result).warnings if REFRESH_COMMAND in n),
+    )
+
+
+def test_a_daily_post_is_warned_about_once_not_per_occurrence(directory: Directory) -> None:
+    """Thirty daily occurrences: one headline counting them and one warning for the post."""
+    result = compose(
+        directory,
+        post(
+            **{"date": None, "every": "day", "from": "2027-08-02", "until": "2027-08-31"},
+            targets=FLORIDA_HOUSE,
+            text='"{{ count }} members {{ date }}"',
+        ),
+    )
+    warnings = directory_warnings(result)
+    assert (30, 2) == (len(result.posts), len(warnings))
+    assert "30 targeted occurrences from 2027-08-02 to 2027-08-31 fall in" in warnings[0].message
+    assert "end by its dates from 2027-08-02" in warnings[1].message
+
+
+def test_an_approved_tag_of_someone_out_of_office_is_refused(directory: Directory) -> None:
+    """Sen. Sullivan's term ends 2027-01-03: an approved post tagging him in August 2027 is
+    refused (the poster skips it), noted in the preview and counted in the post's warning."""
+    sullivan = directory.get("S001198")
+    assert sullivan is not None and sullivan.term_end.isoformat() == "2027-01-03"
+    targets = "{states: [AK], chamber: senate}"
+    result = compose(directory, post(**APPROVED, targets=targets, text='"{{ handles }} thanks"'))
+    planned = only_post(result)
+    assert sullivan.bioguide_id in planned.tagged
+    assert planned.refusal == (
+        "it @-tags Sen. Dan Sullivan (2027-01-03), out of office by 2027-08-03: the legislator "
+        f"directory is out of date ({REFRESH_COMMAND})"
+    )
+    assert f"skipped: {planned.refusal}" in planned.warnings
+    assert "; 1 occurrence @-tags one of them and will be skipped" in (
+        directory_warnings(result)[1].message
+    )
+
+
+def test_the_same_approved_tag_inside_his_term_is_not_refused(directory: Directory) -> None:
+    """In August 2026 Sen. Sullivan is in office: the post is not refused."""
+    result = compose(
+        directory,
+        post(
+            **APPROVED,
+            date="2026-08-04",
+            targets="{states: [AK], chamber: senate}",
+            text='"{{ handles }} thanks"',
+        ),
+        recess=(("2026-08-03", "2026-09-07"),),
+    )
+    assert None is only_post(result).refusal
+
+
+def test_after_the_refresh_the_approved_tag_goes_out(changed: Directory) -> None:
+    """The refreshed directory holds his new term: not refused, no directory warning."""
+    targets = "{states: [AK], chamber: senate}"
+    result = compose(changed, post(**APPROVED, targets=targets, text='"{{ handles }} thanks"'))
+    assert (None, []) == (only_post(result).refusal, directory_warnings(result))
+
+
+def test_after_a_changeover_emptied_committees_and_missing_handles_are_warned(
+    changed: Directory,
+) -> None:
+    """A week into the 120th Congress: a House committee has no members (an error: nobody
+    to target, and a warning saying why) and Florida's newcomer has no X handle yet."""
+    result = compose(
+        changed,
+        post(id="hfa", targets="{committees: [HSFA]}", text='"{{ count }} members"')
+        + post(
+            id="fl",
+            time='"11:00"',
+            tagging="intent",
+            targets="{districts: [FL-1, FL-2, FL-6]}",
+            text='"{{ count }} members: {{ intent_url }}"',
+            intent_text='"{{ handles }} hello"',
+        ),
+    )
+    assert ["post 'hfa': its targets match no current legislator"] == [
+        p.message for p in result.problems
+    ]
+    messages = [w.message for w in directory_warnings(result)]
+    assert [
+        "post 'hfa': committee HSFA has no members in the directory (emptied when a "
+        "Congress begins, refilled over 1-4 months)"
+    ] == [m for m in messages if m.startswith("post 'hfa'")]
+    assert [
+        "post 'fl': 2 of its targets began the term less than 120 days before the directory "
+        "was built and have no X handle in it: Rep. Pat Newcomer1 and Rep. Randy Fine"
+    ] == [m for m in messages if m.startswith("post 'fl'")]

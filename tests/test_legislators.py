@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -191,7 +192,9 @@ def test_shipped_overrides_only_add_notes(directory: Directory) -> None:
     [
         ("members: [", "not valid YAML"),
         ("just text", "not a reachout directory"),
-        ("directory: {format: 1}\ncommittees: {}\nmembers: [{name: x}]\n", "damaged"),
+        ("directory: {format: 2}\ncommittees: {}\nmembers: [{name: x}]\n", "damaged"),
+        ("directory: {format: 2, built_at: soon}\ncommittees: {}\nmembers: []\n", "damaged"),
+        ("directory: {format: 1}\ncommittees: {}\nmembers: []\n", "an older directory (format 1)"),
     ],
 )
 def test_a_broken_directory_file_is_a_data_error(tmp_path: Path, text: str, message: str) -> None:
@@ -327,6 +330,58 @@ def test_the_shipped_file_is_regenerated_byte_for_byte(output: Path) -> None:
     assert (False, 537, []) == (result.written, result.members, result.changes)
 
 
+def test_each_member_has_the_current_terms_dates(directory: Directory) -> None:
+    """Every House term ends 2027-01-03; 428 began with the 119th Congress, 9 by special
+    election; the directory was built at the upstream commit (2026-06-15 15:26:56 -0400)."""
+    house = directory.by_chamber("house")
+    began = [m.term_start.isoformat() == "2025-01-03" for m in house]
+    assert ({"2027-01-03"}, 428, 9, "2026-06-15T19:26:56+00:00") == (
+        {m.term_end.isoformat() for m in house},
+        sum(began),
+        began.count(False),
+        directory.built_at.isoformat() if directory.built_at else None,
+    )
+
+
+def test_without_a_commit_date_the_update_time_is_kept_while_inputs_stay(
+    upstream: Path, output: Path
+) -> None:
+    """Files without a known commit are stamped with the update's time; an update with the
+    same files later keeps that stamp (the data was built then) and writes nothing."""
+    shipped_at = Directory.load(output).built_at
+    (upstream / "README.md").unlink()
+    first, later = datetime(2027, 1, 10, 12, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC)
+    importer.update(importer.read_dir(upstream), output, now=first)
+    assert shipped_at == Directory.load(output).built_at  # the same inputs as the shipped file
+    output.unlink()
+    assert importer.update(importer.read_dir(upstream), output, now=first).written
+    again = importer.update(importer.read_dir(upstream), output, now=later)
+    assert (False, first) == (again.written, Directory.load(output).built_at)
+
+
+def test_an_emptied_membership_file_is_a_changeover_not_a_cut(upstream: Path) -> None:
+    """A membership file of {} (every roster emptied, as when a Congress begins) builds."""
+    (upstream / importer.MEMBERSHIP).write_text("{}\n", encoding="utf-8")
+    document, _ = importer.build(importer.read_dir(upstream))
+    assert [] == [m["bioguide_id"] for m in document["members"] if m.get("committees")]
+
+
+def test_an_older_format_file_is_compared_and_replaced(output: Path) -> None:
+    """A format 1 file (no term starts, no built_at) is read for the change report."""
+    old = yaml.load(output.read_bytes(), Loader=yaml.CSafeLoader)
+    old["directory"]["format"] = 1
+    del old["directory"]["built_at"]
+    for member in old["members"]:
+        del member["term_start"]
+    output.write_text(yaml.safe_dump(old, sort_keys=False), encoding="utf-8")
+    with pytest.raises(DataError, match="an older directory"):
+        Directory.load(output)
+    result = importer.update(importer.read_dir(UPSTREAM), output)
+    assert (True, "members starting a new term: 0") == (result.written, result.changes[2])
+    assert "other members changed (committees, offices...): 0" == result.changes[-1]
+    assert SHIPPED.read_bytes() == output.read_bytes()
+
+
 def test_update_reports_what_changed(upstream: Path, output: Path) -> None:
     """Changed handles, ids and members are listed for review, then the file is replaced."""
     social = upstream / importer.SOCIAL
@@ -336,12 +391,15 @@ def test_update_reports_what_changed(upstream: Path, output: Path) -> None:
     result = importer.update(importer.read_dir(upstream), output)
     assert result.written
     assert [
-        "members added: 0",
-        "members removed: 0",
+        "members who left: 0",
+        "members who arrived: 0",
+        "members starting a new term: 0",
         "X handles changed: 1",
         "  S001217 Rick Scott (FL-Sen): SenRickScott -> RickScott2",
         "X ids changed: 1",
         "  S001217 Rick Scott (FL-Sen): 131546062 -> 42",
+        "committees emptied: 0",
+        "members without an X handle: 31 (was 31)",
         "other members changed (committees, offices...): 0",
     ] == result.changes
     assert "RickScott2" == attr(Directory.load(output).by_x_id("42"), "x")
@@ -367,6 +425,9 @@ BAD_UPSTREAM: list[tuple[str, str, Callable[[str], str], str]] = [
      lambda t: t.replace("bioguide: S001217", "bioguid: S001217"), "has no valid id.bioguide"),
     ("district is text", importer.LEGISLATORS,
      lambda t: in_member(t, "P000622", "district: 1\n", "district: one\n"), "'district'"),
+    ("term start not a date", importer.LEGISLATORS,
+     lambda t: in_member(t, "P000622", "start: '2025-04-02'", "start: '2025-02-30'"),
+     "P000622's term start '2025-02-30' is not a date"),
     ("impossible House seat", importer.LEGISLATORS,
      lambda t: in_member(t, "P000622", "district: 1\n", "district: 99\n"),
      "seat FL-99 is taken or not a seat"),

@@ -21,14 +21,17 @@ import pytest
 import requests
 import responses
 
-from bot.compose import PlannedPost
+from bot.campaign import load_calendar
+from bot.compose import PlannedPost, plan
 from bot.errors import XRateLimited
+from bot.legislators import Directory
 from bot.posting import PAUSED_STATE, TAGGED_STATE, Outcome, Poster
 from bot.settings import Caps
 from bot.store import LedgerRow, Store
 from bot.testing import FIRST_POST_ID, SANDBOX_ACCOUNT, Fault, SandboxX
 from bot.twitter_text import weighted_length
 from bot.x_client import CREATE_POST, OWN_POSTS, Page, PostResult, TweepyXClient, XPost
+from tests.conftest import PROJECT_ROOT
 
 T0 = datetime(2027, 8, 2, 13, 30, tzinfo=UTC)
 TEXT = "Congress is home for recess. Ask your members to back H.R. 2283 #RecessReachOut"
@@ -469,6 +472,28 @@ def test_mention_refused_turns_tagged_posting_off_but_untagged_posts_still_go(wo
     assert (world.store.get_state(TAGGED_STATE) or "").startswith("off: ")
 
 
+def test_a_tag_of_someone_out_of_office_is_skipped_without_calling_x(world: World) -> None:
+    """An approved post composed against the shipped directory for August 2027 @-tags Sen.
+    Sullivan, whose term ends 2027-01-03: skipped with compose's reason, alerted, never sent."""
+    calendar = (
+        'campaign: {name: T, hashtag: "#RecessReachOut", timezone: America/New_York,\n'
+        "  recess: [{from: 2027-08-02, until: 2027-09-06}], x_username: RecessReachOut}\n"
+        'posts:\n  - {id: ak, date: 2027-08-02, time: "09:30", tagging: approved,\n'
+        "     approved_by: Jordan, targets: {states: [AK], chamber: senate},\n"
+        '     text: "{{ handles }} thank you #RecessReachOut"}\n'
+    )
+    directory = Directory.load(PROJECT_ROOT / "data" / "legislators.yaml")
+    post = plan(load_calendar(calendar.encode(), "cal.yaml"), directory).posts[0]
+    assert post.refusal is not None and "Sen. Dan Sullivan" in post.refusal
+    outcome = world.due(post)
+    assert (("skipped", None, None), post.refusal) == (brief(outcome), outcome.reason)
+    assert (0, ["skipped"], "skipped") == (
+        world.sends(),
+        world.alert_kinds(),
+        world.row(post).state,
+    )
+
+
 def test_an_overlong_text_is_skipped_without_calling_x(world: World) -> None:
     """Weighted length over 280 at send time: skipped and alerted, X never called."""
     post = planned(text="a" * 281)
@@ -709,6 +734,67 @@ def test_two_posters_racing_on_one_file_post_once(tmp_path: Path) -> None:
     assert 1 == sum(o.state == "posted" and o.reason == "" for o in outcomes)
     for store in stores:
         store.close()
+
+
+def test_the_resolve_job_and_a_retry_settling_one_unknown_post_together_both_end_posted(
+    make_world: Callable[..., World],
+) -> None:
+    """The worker's resolve job and the post's retry job (two threads) check one unknown post
+    at once and both find it: the later one reports it posted instead of failing on the
+    ledger's posted → posted (seen on the real process in tests/test_reliability.py)."""
+    inner: list[Outcome] = []
+    posters: list[Poster] = []  # the resolve job's poster: the same one, in another thread
+
+    class Interleaving:
+        def __init__(self, sandbox: SandboxX) -> None:
+            self.sandbox = sandbox
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.sandbox, name)
+
+        def own_posts(self, *args: Any, **kwargs: Any) -> Page:
+            page = self.sandbox.own_posts(*args, **kwargs)
+            if posters:  # the resolve job reads and records while the retry reads
+                inner.extend(posters.pop().resolve_unknown(now=at(1)))
+            return page
+
+    world = make_world(wrap=Interleaving)
+    posters.append(world.poster)
+    post = planned()
+    world.x.script("unavailable_after")
+    world.due(post)
+    outcome = world.due(post, minutes=1)
+    assert [("posted", ID0, None)] == [brief(o) for o in inner]
+    assert ("posted", ID0, None) == brief(outcome)
+    assert (1, 1, "posted") == (len(world.x.posts), world.sends(), world.row(post).state)
+
+
+def test_the_account_check_pages_back_past_a_page_of_later_posts(
+    make_world: Callable[..., World],
+) -> None:
+    """A post whose worker died mid-send, checked only days later, after 150 other posts
+    (more than one page of the account's posts), is found on the second page: posted, not
+    missed (the soak in tests/test_reliability.py found a one-page check missing it)."""
+    world = make_world(Caps(posts_per_day=1000, posts_per_15_minutes=1000, min_spacing_minutes=0))
+    post = planned()
+    world.store.claim(
+        post.key,
+        now=T0,
+        item_id=post.post_id,
+        scheduled_at=post.at_utc,
+        late_ok_seconds=1800,
+        target_group="FL",
+        text=TEXT,
+    )
+    world.x.create_post(TEXT)  # the dead worker's post reached X
+    for n in range(150):  # one every 30 minutes: within X's 100 posts per 15 minutes
+        later = planned(f"later-{n}", when=at(30 * (n + 1)), text=f"{TEXT} ({n})")
+        assert "posted" == world.due(later, minutes=30 * (n + 1)).state
+    check = 30 * 151
+    assert [("unknown", None, at(check) + SETTLE)] == [brief(o) for o in world.resolve(check)]
+    assert [("posted", ID0, None)] == [brief(o) for o in world.resolve(check + 1)]
+    assert (151, 151) == (len(world.x.posts), world.sends())
+    assert 2 == world.x.calls.count(OWN_POSTS)  # two pages of the account's posts
 
 
 # --- logs and alerts -------------------------------------------------------------------------

@@ -281,6 +281,22 @@ def test_own_posts_are_newest_first_with_since_id_and_start_time() -> None:
     assert {me: SANDBOX_ACCOUNT.username} == {k: v.username for k, v in page.users.items()}
 
 
+def test_own_posts_page_back_and_stop_at_end_time() -> None:
+    """GET /2/users/:id/tweets: next_token leads to older posts; end_time drops newer ones."""
+    clock = Clock()
+    sandbox = SandboxX(clock=clock)
+    made = []
+    for n in range(12):
+        made.append(sandbox.create_post(f"post {n}").post_id)
+        clock.advance(minutes=1)
+    me = SANDBOX_ACCOUNT.user_id
+    first = sandbox.own_posts(me, max_results=5, end_time=T0 + timedelta(minutes=9))
+    second = sandbox.own_posts(
+        me, max_results=5, end_time=T0 + timedelta(minutes=9), pagination_token=first.next_token
+    )
+    assert (made[9:4:-1], made[4::-1], None) == (ids(first), ids(second), second.next_token)
+
+
 def test_mentions_paginate_newest_first_past_since_id() -> None:
     """Mentions: pages of max_results, next_token until done, only posts newer than since_id."""
     sandbox = SandboxX()
@@ -428,3 +444,26 @@ def test_fed_posts_without_a_time_get_the_clock_time() -> None:
     sandbox = SandboxX(clock=Clock())
     sandbox.feed_mentions(XPost(post_id=sandbox.new_id(), text="@RecessReachOut hi"))
     assert [T0] == [p.created_at for p in sandbox.mentions(SANDBOX_ACCOUNT.user_id).posts]
+
+
+def test_until_id_returns_only_older_posts() -> None:
+    """until_id (the collector's overlap re-query) excludes that post and newer ones."""
+    sandbox = SandboxX(clock=Clock())
+    posts = [supporter_post(sandbox, f"@RecessReachOut n{n}") for n in range(4)]
+    sandbox.feed_mentions(*posts)
+    page = sandbox.mentions(SANDBOX_ACCOUNT.user_id, until_id=posts[2].post_id)
+    assert [posts[1].post_id, posts[0].post_id] == [p.post_id for p in page.posts]
+
+
+def test_a_post_indexed_late_is_invisible_until_then() -> None:
+    """feed_mentions(visible_at=...) hides the post from reads before that time."""
+    clock = Clock()
+    sandbox = SandboxX(clock=clock)
+    late = XPost(sandbox.new_id(), "@RecessReachOut late", created_at=T0)
+    sandbox.feed_mentions(late, visible_at=T0 + timedelta(minutes=5))
+    sandbox.feed_search(late, visible_at=T0 + timedelta(minutes=5))
+    before = sandbox.mentions(SANDBOX_ACCOUNT.user_id).posts
+    clock.advance(minutes=5)
+    after = sandbox.mentions(SANDBOX_ACCOUNT.user_id).posts
+    found = sandbox.search_recent("late").posts
+    assert ((), (late,), (late,)) == (before, after, found)

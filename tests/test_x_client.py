@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from http.client import RemoteDisconnected
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -763,6 +764,28 @@ def test_own_posts_parse_the_recorded_timeline(x_api: responses.RequestsMock) ->
     )
     assert ("1577730467436138524", "1565318587736285184") == tuple(p.post_id for p in page.posts)
     assert 2 == page.result_count
+
+
+@pytest.mark.parametrize(
+    ("call", "path", "token_name"),
+    [
+        (lambda c, **kw: c.mentions(USER_ID, **kw), f"/2/users/{USER_ID}/mentions",
+         "pagination_token"),
+        (lambda c, **kw: c.search_recent("#RecessReachOut", **kw), "/2/tweets/search/recent",
+         "next_token"),
+    ],
+    ids=["mentions", "search"],
+)  # fmt: skip
+def test_the_overlap_query_sends_start_time_and_until_id(
+    x_api: responses.RequestsMock, call: Callable[..., Page], path: str, token_name: str
+) -> None:
+    """The collector's overlap re-query: start_time in UTC, until_id, the page token."""
+    expected = {"start_time": "2027-08-02T12:50:00Z", "until_id": "1900", token_name: "tok"}
+    x_api.get(f"{BASE}{path}", json={"meta": {"result_count": 0}})
+    start = datetime(2027, 8, 2, 8, 50, tzinfo=ZoneInfo("America/New_York"))
+    call(make_client(), start_time=start, until_id="1900", pagination_token="tok")
+    sent = parse_qs(urlsplit(x_api.calls[0].request.url or "").query)
+    assert expected == {name: sent[name][0] for name in expected}
 
 
 def test_posts_by_id_returns_partial_errors_instead_of_raising(
