@@ -140,8 +140,10 @@ def run_command(
     """
     from bot.alerts import WebhookAlerts
     from bot.posting import Poster
+    from bot.report_delivery import PASSWORD_SECRET, ReportDelivery
     from bot.scheduler import Timings, Worker, utc_now
-    from bot.testing import SandboxX
+    from bot.testing import SANDBOX_ACCOUNT, SandboxX
+    from bot.worker_duties import Snapshot, build_duties
 
     settings = app.settings
     _configure_logging(settings.log_level)
@@ -164,15 +166,25 @@ def run_command(
         click.echo(f"live X: posting as @{account.username}", err=True)
     else:
         click.echo(SANDBOX_BANNER, err=True)
-        client = SandboxX(clock=utc_now)
     path = calendar_file or settings.calendar
 
-    def load_posts() -> tuple[PlannedPost, ...]:
+    def load_snapshot() -> Snapshot:
         loaded = load(app, None, path)
         loaded.plan.raise_for_problems()
         if account is not None:
             check_account(account, loaded.calendar.campaign.x_username)
-        return loaded.plan.posts
+        return Snapshot(loaded.calendar, loaded.plan.posts, loaded.directory)
+
+    in_force = [load_snapshot()]  # the calendar in force: replaced when an edit loads
+
+    def load_posts() -> tuple[PlannedPost, ...]:
+        in_force[0] = load_snapshot()
+        return tuple(in_force[0].posts)
+
+    if account is None:  # the sandbox: an in-process X posting as the calendar's account
+        campaign = in_force[0].calendar.campaign
+        account = Account(SANDBOX_ACCOUNT.user_id, campaign.x_username, campaign.name)
+        client = SandboxX(clock=utc_now, account=account)
 
     with Store.open(settings.database) as store:
         claim_backend(store, chosen, datetime.now(UTC))
@@ -187,14 +199,24 @@ def run_command(
             client,
             settings.caps,
             alert=webhook,
-            user_id=account.user_id if account else None,
+            user_id=account.user_id,
             settle_seconds=settle_seconds,
             stale_sending_seconds=stale_sending_seconds,
         )
+        campaign = in_force[0].calendar.campaign
+        delivery = ReportDelivery.from_settings(
+            settings, secrets.get(PASSWORD_SECRET), campaign.hashtag or campaign.name
+        )
+        parts = build_duties(
+            store, client, account=account, settings=settings, current=lambda: in_force[0],
+            alert=poster.raise_alert, first_at=utc_now(), reports_dir=settings.reports_dir,
+            deliver=delivery if delivery.channels else None,
+        )  # fmt: skip
         worker = Worker(
             store,
             poster,
             load_posts,
+            duties=parts.duties,
             owner=f"{socket.gethostname()}:{os.getpid()}",
             calendar_path=path,
             # the drain outlasts one X request, so an in-flight post finishes and is recorded

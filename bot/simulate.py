@@ -23,20 +23,19 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.campaign import Calendar
-from bot.collector import Collector
 from bot.compose import PlannedPost
-from bot.duties import Duty, collection_duties, report_duty
+from bot.duties import Duty
 from bot.legislators import Directory
 from bot.posting import Outcome, Poster
 from bot.reconcile import reconcile
-from bot.report import Reporter
 from bot.report_data import build_report_data
 from bot.report_model import ReportData
-from bot.report_period import Period, between
+from bot.report_period import between
 from bot.sandbox import Traffic
 from bot.settings import Settings
 from bot.store import Store
 from bot.testing import SandboxX
+from bot.worker_duties import Snapshot, build_duties
 from bot.x_models import Account, XPost
 
 RESOLVE_SECONDS = 60.0
@@ -282,30 +281,21 @@ def run_simulation(
                       account=account, timezone=campaign.timezone)  # fmt: skip
     with Store.open(database) as store:
         poster = Poster(store, x, settings.caps, user_id=account.user_id)
-        collector = Collector(
-            store, x, directory, account=account, hashtag=campaign.hashtag,
-            search_query=campaign.search_query or f"{campaign.hashtag} -is:retweet",
-            collection=settings.collection, polling=settings.polling, prices=settings.prices,
-            budget=settings.budget, metrics_days=settings.forecast.metrics_days,
-            alert=poster.raise_alert, collect_since=start,
+        snapshot = Snapshot(calendar, posts, directory)
+        parts = build_duties(
+            store, x, account=account, settings=settings, current=lambda: snapshot,
+            alert=poster.raise_alert, first_at=start, reports_dir=reports_dir,
+            read_congress=False, days=(first_day, last_day),
         )  # fmt: skip
-
-        def build(period: Period, now: datetime) -> ReportData:
-            return build_report_data(
-                store, period, planned=posts, directory=directory, account=account.username,
-                campaign=campaign.hashtag or campaign.name, prices=settings.prices,
-                budget=settings.budget, now=now,
-            )  # fmt: skip
-
-        reporter = Reporter(store, reports_dir=reports_dir, timezone=campaign.timezone,
-                            campaign_first_day=first_day, campaign_last_day=last_day,
-                            build=build, alert=poster.raise_alert,
-                            anonymise=settings.report.anonymise_handles)  # fmt: skip
-        duties = [*collection_duties(collector, settings.polling, start),
-                  report_duty(reporter.run_due, campaign.timezone)]  # fmt: skip
+        duties, reporter = parts.duties, parts.reporter
         sim = Simulation(store, poster, posts, clock=clock, duties=duties, traffic=traffic)
         run = sim.run(start, end)
-        whole = build(between(first_day, last_day, campaign.timezone), end)
+        whole = build_report_data(
+            store, between(first_day, last_day, campaign.timezone), planned=posts,
+            directory=directory, account=account.username,
+            campaign=campaign.hashtag or campaign.name, prices=settings.prices,
+            budget=settings.budget, now=end,
+        )  # fmt: skip
         reports = [str(reports_dir / week.label) for week in reporter.due_weeks(end)]
         summary = summarise(whole, run, dict(traffic.faults), reports)
     return Result(x.posts, run, summary, x)
