@@ -27,6 +27,8 @@ def test_readme_outputs_are_current() -> None:
     blocks = script.BLOCK.findall(text)
     assert len(blocks) >= 4
     assert text == script.refreshed(text), "run: .venv/bin/python scripts/update_readme.py"
+    # the simulate block above just wrote the demo's reports: the README's chart is theirs
+    assert script.CHART.read_bytes() == script.demo_chart(), "run scripts/update_readme.py"
 
 
 def test_readme_first_screen_gives_the_two_commands() -> None:
