@@ -16,3 +16,7 @@ lint:
 bench: setup
 	@.venv/bin/python scripts/bench_legislators.py
 	@.venv/bin/python scripts/bench_calendar.py
+	@.venv/bin/python scripts/bench_scheduler.py
+	@.venv/bin/python scripts/bench_sandbox.py
+	@.venv/bin/python scripts/bench_collect.py
+	@.venv/bin/python scripts/bench_report.py
