@@ -79,7 +79,21 @@ def outbox_csv(posts: Sequence[XPost], campaign: Campaign) -> str:
 
 
 def _prepare(out: Path) -> None:
-    """Empty the outputs of a previous run in ``out`` (only files reachout writes there)."""
+    """Empty the outputs of a previous run in ``out`` (only files reachout writes there).
+
+    Raises:
+        SimulationError: ``out`` is not a folder, or cannot be created or emptied.
+    """
+    if out.exists() and not out.is_dir():
+        raise SimulationError(f"--out {out} is a file, not a folder", "name a folder")
+    try:
+        _empty(out)
+    except OSError as exc:
+        raise SimulationError(f"cannot prepare {out}: {exc.strerror or exc}",
+                              "name a folder you can write to with --out") from exc  # fmt: skip
+
+
+def _empty(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name in OUTPUTS:
         path = out / name
@@ -188,23 +202,24 @@ def simulate_calendar(app: AppContext, calendar_file: Path | None, first: date |
 
 def _print_summary(summary: dict[str, Any], out: Path) -> None:
     weeks = summary["weeks"]
-    click.echo(
-        f"Simulated {summary['range']} in virtual time ({weeks} report{'s' * (weeks != 1)})."
-    )
-    click.echo(f"  posts:    {summary['posts_line']}")
+    click.echo(f"Simulated {summary['range']} in virtual time; collection ran on until the "
+               f"last weekly report ({summary['ran_until']}).")  # fmt: skip
+    click.echo(f"  posts:     {summary['posts_line']}")
     for reason in summary["refused"]:
-        click.echo(f"            {reason}")
+        click.echo(f"             {reason}")
     click.echo(f"  came back: {summary['collected_line']}")
     click.echo(f"  legislators who responded: {summary['responded_line']}")
     click.echo(f"  X faults injected: {summary['faults_line']}")
     click.echo(f"  simulated X spend: {summary['spend_line']}")
-    click.echo(f"  outbox:   {_shown(out / 'outbox.csv')}")
-    click.echo(f"  database: {_shown(out / 'simulation.db')}")
-    click.echo("  reports:")
+    click.echo(f"  outbox:    {_shown(out / 'outbox.csv')}")
+    click.echo(f"  database:  {_shown(out / 'simulation.db')}")
+    click.echo(
+        f"  {weeks} weekly report{'s' * (weeks != 1)}, as the worker writes them on Mondays:"
+    )
     for folder in summary["reports"]:
         click.echo(f"    {_shown(Path(folder) / 'report.html')}")
-    if summary["reports"]:
-        click.echo(f"Open {_shown(Path(summary['reports'][-1]) / 'report.html')} in a browser.")
+    overall = _shown(Path(summary["overall_report"]) / "report.html")
+    click.echo(f"Open {overall} in a browser: the report for the whole range.")
 
 
 def _shown(path: Path) -> str:

@@ -52,7 +52,9 @@ def day_chart(days: Sequence[DayCount]) -> str | None:
             ax.bar(xs, values, width, label=name, color=color)
         ax.set_xticks(range(len(days)), labels, rotation=45 if len(days) > 10 else 0)
         ax.set_ylabel("posts")
-        ax.legend(frameon=False)
+        # the legend sits in the plot's upper band, above the tallest bar (headroom 30 %)
+        ax.set_ylim(0, max(max(v) for _, v, _ in series) * 1.3 or 1)
+        ax.legend(frameon=False, ncols=len(series), loc="upper left")
 
     return _svg(draw, (8.0, 3.2), "Mentions and hashtag posts per day")
 

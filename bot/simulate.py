@@ -28,7 +28,8 @@ from bot.duties import Duty
 from bot.legislators import Directory
 from bot.posting import Outcome, Poster
 from bot.reconcile import reconcile
-from bot.report_data import build_report_data
+from bot.report import write_report
+from bot.report_data import build_report_data, iter_collected
 from bot.report_model import ReportData
 from bot.report_period import between
 from bot.sandbox import Traffic
@@ -297,7 +298,13 @@ def run_simulation(
             budget=settings.budget, now=end,
         )  # fmt: skip
         reports = [str(reports_dir / week.label) for week in reporter.due_weeks(end)]
+        overall = write_report(
+            whole, reports_dir, anonymise=settings.report.anonymise_handles,
+            collected=iter_collected(store, whole.period, account.username),
+        )  # fmt: skip
         summary = summarise(whole, run, dict(traffic.faults), reports)
+        summary["overall_report"] = str(overall)
+        summary["ran_until"] = f"{end.astimezone(campaign.timezone):%Y-%m-%d %H:%M %Z}"
     return Result(x.posts, run, summary, x)
 
 
@@ -331,7 +338,7 @@ def summarise(
         "collected_line": (
             f"{t.collected:,} posts collected: {t.mentions:,} mentions, {t.hashtag_posts:,} "
             f"hashtag posts, from {t.authors:,} distinct authors; {t.legislators_tagged:,} "
-            f"legislators tagged in {t.states_reached:,} states"
+            f"legislators tagged in {t.states_reached:,} states and territories"
         ),
         "responses": t.responses,
         "responded_line": (

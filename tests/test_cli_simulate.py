@@ -127,7 +127,9 @@ def test_the_command_prints_the_summary_and_where_the_report_is(tmp_path: Path) 
     result = runner.invoke(main, args, catch_exceptions=False)
     assert 0 == result.exit_code, result.output
     assert "planned posts sent" in result.stdout
-    assert f"Open {tmp_path / 'reports' / '2027-W31' / 'report.html'}" in result.stdout
+    overall = tmp_path / "reports" / "2027-08-06_2027-08-08" / "report.html"
+    assert f"Open {overall} in a browser" in result.stdout
+    assert overall.is_file() and (tmp_path / "reports" / "2027-W31" / "report.html").is_file()
 
 
 @pytest.mark.parametrize(
