@@ -2,17 +2,19 @@
 
 bot.x_archive reads the file's lines; this writes every readable post in one transaction
 (all of it, or nothing), classified exactly as `bot.collector.Collector` classifies what it
-polls (`classifier_for`), and marked ``via_import``. Nothing is billed: no request to X.
+polls (`classifier_for`), and marked ``via_import``. Nothing is billed: no request to X. An
+archive never makes a stored post older: a post already collected keeps its text and tags,
+and each metric its larger count (`bot.store_collected.import_posts`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot import store_collected as sc
-from bot.classify import Classified, Classifier
+from bot.classify import Classified, Classifier, unstorable
 from bot.errors import DataError, Problem
 from bot.legislators import Directory
 from bot.store import Store
@@ -23,7 +25,7 @@ IMPORT_BATCH = 500
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What ``reachout import`` did: posts read and stored, lines skipped (with why)."""
+    """What ``reachout import`` did: posts read and stored, lines and posts skipped (why)."""
 
     posts: int
     new: int
@@ -61,8 +63,9 @@ def import_archive(
 ) -> ImportResult:
     """Store the posts of an archive (bot.x_archive), classified as polled posts are.
 
-    Every readable entry is written in one transaction: all of it, or nothing (a StoreError
-    rolls it all back). Unreadable lines are returned with why, not written.
+    Every readable post is written in one transaction: all of it, or nothing (a StoreError
+    rolls it all back). Unreadable lines and posts are returned with why, not written (a
+    post `bot.classify.unstorable` refuses too).
 
     Args:
         store: the store.
@@ -72,7 +75,7 @@ def import_archive(
         now: when (aware): ``first_seen_at`` / ``updated_at`` of the rows.
 
     Raises:
-        DataError: no post could be read from the file at all (nothing was written).
+        DataError: the file holds no post that could be read (nothing was written).
         StoreError: the store failed (nothing was written).
     """
     problems: list[Problem] = []
@@ -82,9 +85,12 @@ def import_archive(
         nonlocal count
         batch: list[Classified] = []
         for entry in entries:
-            if entry.problem is not None:
-                problems.append(entry.problem)
+            problems.extend(entry.problems)
             for post in entry.posts:
+                if (why := unstorable(post)) is not None:
+                    message = f"post (id {post.post_id[:30]!r}) skipped: {why}"
+                    problems.append(Problem(file, entry.line, 0, message))
+                    continue
                 batch.append(classifier.classify(post))
                 if len(batch) >= IMPORT_BATCH:
                     count += len(batch)
@@ -94,10 +100,13 @@ def import_archive(
         yield batch
 
     saved = sc.import_posts(store, batches(), now=now)
-    if count == 0 and problems:
-        bad = f"{len(problems)} unreadable line{'s' * (len(problems) > 1)}"
-        raise DataError(
-            f"{file}: no post could be read ({bad}; first: {problems[0]})",
-            "import X API v2 JSON: response pages or one post a line (twarc2)",
-        )
+    if count == 0:
+        hint = "import X API v2 JSON: response pages or one post a line (twarc2)"
+        if not problems:
+            raise DataError(f"{file}: no post to import (the file is empty or its pages are)", hint)
+        first = replace(problems[0], hint="")
+        if len(problems) == 1:
+            raise DataError(f"{file}: no post could be read: {first}", problems[0].hint or hint)
+        bad = f"{len(problems)} problems; first: {first}"
+        raise DataError(f"{file}: no post could be read ({bad})", problems[0].hint or hint)
     return ImportResult(count, saved.new, saved.updated, tuple(problems))

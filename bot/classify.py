@@ -15,12 +15,54 @@ what it shows, never by guessing about its author (X forbids inferring political
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from bot.legislators import Directory
 from bot.twitter_text import extract_hashtags, extract_mentions
 from bot.x_models import XPost
+
+_POST_ID = re.compile(r"0|[1-9][0-9]{0,18}")  # canonical decimal, as X writes ids
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_MAX_COUNT = 2**63 - 1  # SQLite's INTEGER
+_UNPRINTABLE = dict.fromkeys(
+    [*range(0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
+     *range(0x2066, 0x206A), 0x2028, 0x2029],
+    " ",
+)  # fmt: skip
+
+
+def printable(text: str) -> str:
+    """Return X's text (an error, a detail) safe for a terminal or a log line.
+
+    Control characters (ESC, CR, LF, tab...), bidirectional controls (U+202E...) and line
+    separators become spaces, so stored text can neither move the cursor, recolour the
+    terminal, reverse what follows nor fake a log line.
+    """
+    return text.translate(_UNPRINTABLE)
+
+
+def unstorable(post: XPost) -> str | None:
+    """Return why a post read from X cannot be stored and reported (it is skipped), or None.
+
+    `bot.x_models.post_from_json` already refuses or cleans what X sends; this guards what
+    the collector and the importer store whatever made the post (a fake, the sandbox): the
+    post id must be canonical decimal (one row per post), ``created_at`` known (a post
+    without it is in no report), no text may hold lone surrogates (not UTF-8), every
+    public metric must fit SQLite's INTEGER (0 to 2**63-1).
+    """
+    if not _POST_ID.fullmatch(post.post_id):
+        return f"post id {post.post_id[:30]!r} is not an X id (decimal digits, e.g. '1900000000')"
+    if post.created_at is None:
+        return 'no "created_at": a post without its time would be in no report'
+    texts = (post.text, post.author_username or "", post.lang or "", *post.hashtags)
+    if any(_SURROGATE.search(text) for text in texts):
+        return "its text holds lone UTF-16 surrogates (not UTF-8)"
+    for name, count in post.public_metrics.items():
+        if type(count) is not int or not 0 <= count <= _MAX_COUNT:
+            return f"{name} {count!r} is not a count from 0 to 2**63-1"
+    return None
 
 
 @dataclass(frozen=True)

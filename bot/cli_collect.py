@@ -5,8 +5,10 @@ our posts' metrics) against the backend ``run`` would use, and exits 1 when X fa
 (the failure is recorded; the next poll resumes from the old cursor). ``collect --status``
 reads the store only: cursors, last polls, gaps, reads and spend this month against the
 budget, recent errors. ``import FILE`` loads an X API v2 archive (response pages, or one post
-a line as twarc2 writes) with the same classification; unreadable lines are reported by line
-number and skipped, the rest is written in one transaction.
+a line as twarc2 writes) with the same classification; unreadable lines and posts are
+reported by line number (the first 20) and skipped, the rest is written in one transaction;
+a file with no post to import is an error (exit 1). X's text (errors) is shown without
+control characters (`bot.classify.printable`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     from bot.x_models import Account, XClient
 
 GAPS_SHOWN = 10
+PROBLEMS_SHOWN = 20
+"""``import`` prints the first 20 problems, then how many more."""
 
 
 def collect_since(campaign: Campaign) -> datetime | None:
@@ -57,9 +61,10 @@ def collection_status(store: Store, app: AppContext, now: datetime) -> dict[str,
     Returns:
         Keys: month, budget {reads, dollars, percent, monthly_reads, monthly_dollars},
         sources {source: {reads, dollars, requests}}, cursors, gaps (this month's, latest
-        last), errors (newest first).
+        last), errors (newest first). X's text (errors) is `bot.classify.printable`.
     """
     from bot import read_budget
+    from bot.classify import printable
 
     budget = app.settings.budget
     start, end = read_budget.month_bounds(now)
@@ -78,7 +83,7 @@ def collection_status(store: Store, app: AppContext, now: datetime) -> dict[str,
         "cursors": [
             {"source": c.source, "since_id": c.since_id, "since_at": _iso(c.since_at),
              "last_poll_at": _iso(c.last_poll_at), "last_success_at": _iso(c.last_success_at),
-             "last_error": c.last_error, "polls": c.polls}
+             "last_error": printable(c.last_error) if c.last_error else None, "polls": c.polls}
             for c in sc.cursors(store)
         ],
         "gaps": [
@@ -88,7 +93,7 @@ def collection_status(store: Store, app: AppContext, now: datetime) -> dict[str,
         ],
         "gaps_this_month": len(gaps),
         "errors": [
-            {"source": source, "at": _iso(at), "detail": detail}
+            {"source": source, "at": _iso(at), "detail": printable(detail)}
             for source, at, detail in sc.recent_errors(store, 5)
         ],
         "posts_collected": sc.count_posts(store),
@@ -267,13 +272,15 @@ def import_command(app: AppContext, file: Path, calendar_file: Path | None) -> N
         result = import_archive(
             store, classifier, parse_archive(_lines(file), str(file)), file=str(file), now=now
         )
-    for problem in result.problems:
+    for problem in result.problems[:PROBLEMS_SHOWN]:
         click.echo(f"skipped: {problem}", err=True)
     skipped = len(result.problems)
+    if skipped > PROBLEMS_SHOWN:
+        click.echo(f"... and {skipped - PROBLEMS_SHOWN:,} more", err=True)
     click.echo(
         f"imported {_count(result.posts, 'post')} from {file}: {result.new:,} new, "
         f"{result.updated:,} already collected (updated)"
-        + (f"; {skipped:,} unreadable line{'s' * (skipped != 1)} skipped" if skipped else "")
+        + (f"; {skipped:,} skipped (unreadable lines or posts)" if skipped else "")
     )
 
 

@@ -6,6 +6,9 @@ directory and the database named by the settings, and writes ``report.html``,
 ``OUT/<week>/`` (``OUT`` defaults to the ``reports_dir`` setting). ``--deliver`` also sends
 it by the webhook and e-mail the settings name. The worker writes the same report on its own
 every Monday at 09:00 campaign time (bot.report.Reporter).
+
+A report covers at most a year of days between 2000 and 2100. Without a database yet (the
+worker never ran, nothing imported) it writes nothing and exits 1 (ReportError).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import click
 
 from bot.cli_calendar import calendar_option, load
 from bot.cli_context import AppContext
-from bot.report_period import Period, between, parse_week, week_of
+from bot.report_period import Period, between, check_limits, parse_week, week_of
 
 
 def _now() -> datetime:
@@ -34,7 +37,8 @@ def choose_period(
 
     Raises:
         click.UsageError: --week with --from/--to, or only one of --from and --to.
-        click.BadParameter: a week that is not YYYY-Www, or a range that ends before it starts.
+        click.BadParameter: a week that is not YYYY-Www, a range that ends before it starts,
+            a day outside the years 2000 to 2100, or more than a year of days.
     """
     if week and (first or last):
         raise click.UsageError("give either --week or --from/--to, not both")
@@ -42,9 +46,9 @@ def choose_period(
         raise click.UsageError("give both --from and --to (local days, inclusive)")
     try:
         if week:
-            return parse_week(week, timezone)
+            return check_limits(parse_week(week, timezone))
         if first and last:
-            return between(first, last, timezone)
+            return check_limits(between(first, last, timezone))
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     today = now.astimezone(timezone).date()
@@ -73,7 +77,7 @@ def report(
     deliver: bool,
 ) -> None:
     """Write the engagement report (HTML, Markdown summary, CSVs) for a week or a range."""
-    from bot.report import write_report
+    from bot.report import ReportError, plural, write_report
     from bot.report_data import build_report_data, iter_collected
     from bot.report_delivery import PASSWORD_SECRET, ReportDelivery
     from bot.settings import load_secrets
@@ -85,8 +89,13 @@ def report(
     now = _now()
     period = choose_period(week, first and first.date(), last and last.date(), campaign.timezone,
                            now)  # fmt: skip
-    fresh = not settings.database.exists()
-    with Store.open(":memory:" if fresh else settings.database) as store:
+    if not settings.database.exists():  # never create it here, and write no empty report
+        raise ReportError(
+            f"no database at {settings.database} yet: nothing was posted or collected, so no "
+            "report was written",
+            "run the worker (reachout run) or import an archive (reachout import FILE) first",
+        )
+    with Store.open(settings.database) as store:
         data = build_report_data(
             store, period, planned=loaded.plan.posts, directory=loaded.directory,
             account=campaign.x_username, campaign=campaign.hashtag or campaign.name,
@@ -95,16 +104,17 @@ def report(
         posts = iter_collected(store, period, data.account)
         folder = write_report(data, out or settings.reports_dir, collected=posts,
                               anonymise=settings.report.anonymise_handles)  # fmt: skip
-    if fresh:
-        click.echo(f"note: no database at {settings.database} yet: the report is empty", err=True)
     t = data.totals
     click.echo(f"wrote {folder}/ (report.html, summary.md, posts.csv, mentions.csv, "
                "legislators.csv)")  # fmt: skip
-    click.echo(
-        f"{period.title}: {t.posts_posted:,} of {t.posts_planned:,} posts sent, "
-        f"{t.mentions:,} mentions, {t.hashtag_posts:,} hashtag posts, {t.responses:,} "
-        f"legislators' responses, {t.states_reached:,} states reached"
-    )
+    figures = [
+        f"{t.posts_posted:,} of {plural(t.posts_planned, 'post', 'posts')} sent",
+        plural(t.mentions, "mention", "mentions"),
+        plural(t.hashtag_posts, "hashtag post", "hashtag posts"),
+        plural(t.responses, "legislator's response", "legislators' responses"),
+        plural(t.states_reached, "state or territory", "states and territories") + " reached",
+    ]
+    click.echo(f"{period.title}: {', '.join(figures)}")
     if deliver:
         secret = load_secrets(app.environ).get(PASSWORD_SECRET)
         sender = ReportDelivery.from_settings(settings, secret, campaign.hashtag or campaign.name)

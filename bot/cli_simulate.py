@@ -34,6 +34,7 @@ from bot.x_models import Account, XPost
 if TYPE_CHECKING:
     from bot.simulate import Result
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 DEFAULT_OUT = PROJECT_ROOT / "var" / "simulation"
 OUTPUTS = ("outbox.csv", "simulation.db", "simulation.db-wal", "simulation.db-shm", "reports")
 
@@ -57,6 +58,9 @@ def simulation_range(campaign: Campaign, first: date | None, last: date | None,
                               "give --from and --to, or add a recess to the calendar")  # fmt: skip
     first_day = first or min(days)
     last_day = last or max(days)
+    if not (FIRST_YEAR <= first_day.year and last_day.year <= LAST_YEAR):
+        raise SimulationError(f"{first_day} to {last_day} is outside {FIRST_YEAR}-{LAST_YEAR}",
+                              "give days of a real campaign")  # fmt: skip
     if last_day < first_day:
         raise SimulationError(f"--to {last_day} is before --from {first_day}",
                               "give a last day on or after the first")  # fmt: skip
@@ -78,14 +82,25 @@ def outbox_csv(posts: Sequence[XPost], campaign: Campaign) -> str:
     return "\ufeff" + buffer.getvalue()
 
 
+MARKER = ".reachout-simulation"
+"""The file that marks a folder as simulate's own: only such a folder is ever emptied."""
+
+
 def _prepare(out: Path) -> None:
-    """Empty the outputs of a previous run in ``out`` (only files reachout writes there).
+    """Empty the outputs of a previous run in ``out``: only a folder simulate made, or an empty one.
 
     Raises:
-        SimulationError: ``out`` is not a folder, or cannot be created or emptied.
+        SimulationError: ``out`` is not a folder, holds other files and is not simulate's own,
+            or cannot be created or emptied.
     """
     if out.exists() and not out.is_dir():
         raise SimulationError(f"--out {out} is a file, not a folder", "name a folder")
+    ours = (out / MARKER).exists() or out.resolve() == DEFAULT_OUT.resolve()
+    if out.is_dir() and not ours and any(out.iterdir()):
+        raise SimulationError(
+            f"--out {out} holds other files, and simulate empties the folder it writes to",
+            "name a new or empty folder (or one an earlier simulate wrote)",
+        )
     try:
         _empty(out)
     except OSError as exc:
@@ -95,6 +110,7 @@ def _prepare(out: Path) -> None:
 
 def _empty(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("written by reachout simulate: its outputs here are replaced\n")
     for name in OUTPUTS:
         path = out / name
         if path.is_dir() and not path.is_symlink():

@@ -15,7 +15,7 @@ import logging
 import os
 import socket
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +25,7 @@ from bot.cli_calendar import calendar_option, load
 from bot.cli_context import AppContext
 from bot.errors import BotError
 from bot.settings import Secrets, Settings, load_secrets
-from bot.store import Store
+from bot.store import BACKEND_STATE, Store
 from bot.x_models import Account
 
 if TYPE_CHECKING:
@@ -209,8 +209,8 @@ def run_command(
         )
         parts = build_duties(
             store, client, account=account, settings=settings, current=lambda: in_force[0],
-            alert=poster.raise_alert, first_at=utc_now(), reports_dir=settings.reports_dir,
-            deliver=delivery if delivery.channels else None,
+            alert=poster.raise_alert, first_at=utc_now() + FIRST_POLL_AFTER,
+            reports_dir=settings.reports_dir, deliver=delivery if delivery.channels else None,
         )  # fmt: skip
         worker = Worker(
             store,
@@ -397,9 +397,6 @@ def health_command(app: AppContext, max_age_seconds: float) -> None:
         sys.exit(1)
 
 
-BACKEND_STATE = "backend"  # store state: the backend whose posts this ledger records
-
-
 def claim_backend(store: Store, backend: str, now: datetime) -> None:
     """Tie a database to one backend: sandbox "posts" must never stop real ones.
 
@@ -414,6 +411,11 @@ def claim_backend(store: Store, backend: str, now: datetime) -> None:
             f"use another database for {backend} (REACHOUT_DB), or delete this one",
         )
     store.set_state(BACKEND_STATE, backend, now)
+
+
+FIRST_POLL_AFTER = timedelta(seconds=5)
+"""The first collection poll: this long after start (once the lease is settled), then every
+interval. A start time already past when the job is added would push it one interval later."""
 
 
 def _drain_seconds(settings: Settings) -> float:

@@ -21,9 +21,10 @@
   probably lost older ones; the period from the cursor back to the oldest post read is a
   ``mentions_cap`` gap, with an estimate from the rate of the posts read. Recent search
   reaches back 7 days: a cursor older than that leaves a ``search_window`` gap. A repeated
-  pagination token stops the poll (``pagination`` gap); polling stopped by the budget is a
-  ``budget`` gap. With ``collect_since`` (the campaign's start), a first poll that cannot
-  reach back to it records the unreachable part too.
+  pagination token, or new ones past `MAX_PAGES` pages, stops the poll: an error, and a
+  ``pagination`` gap unless nothing is unread; polling stopped by the budget is a ``budget``
+  gap. With ``collect_since`` (the campaign's start), a first poll that cannot reach back to
+  it records the unreachable part too.
 - ``refresh_metrics``: public metrics of the posts we sent in the last ``metrics_days``
   days, ``GET /2/tweets?ids=`` in batches of 100.
 
@@ -35,7 +36,11 @@ dollars, whichever is nearer) each poll runs half as often; at 100 % polling sto
 
 Polls never raise for X's failures: they are recorded (``collection_errors``,
 ``cursors.last_error``, ``x_requests``) and returned in the `PollResult`; an XAuthError or an
-XRejected (a request X will keep refusing) also raises an alert. StoreError propagates.
+XRejected (a request X will keep refusing) also raises an alert; an unreadable body counts as
+X failing. A post that cannot be stored (`bot.x_models.page_from_json`,
+`bot.classify.unstorable`) is skipped and recorded in ``collection_errors``; the rest of its
+page is stored and the cursor moves to the newest stored post, so a bad post never stalls a
+source. Only StoreError propagates.
 """
 
 from __future__ import annotations
@@ -50,8 +55,8 @@ from typing import Any
 from bot import read_budget
 from bot import store_collected as sc
 from bot.archive_import import classifier_for
-from bot.classify import Classifier
-from bot.errors import XAuthError, XError, XRateLimited, XRejected
+from bot.classify import Classified, Classifier, printable, unstorable
+from bot.errors import XAuthError, XError, XRateLimited, XRejected, XUnavailable
 from bot.legislators import Directory
 from bot.settings import Budget, Collection, Polling, Prices
 from bot.store import Store
@@ -63,6 +68,7 @@ from bot.x_models import (
     Account,
     Page,
     XClient,
+    XPost,
 )
 
 log = logging.getLogger("reachout.collector")
@@ -73,6 +79,11 @@ SEARCH_REACH = timedelta(days=7)
 """Recent search reaches back 7 days."""
 SEARCH_MARGIN = timedelta(minutes=2)  # start_time this far inside the 7 days (clock skew)
 PAGE_SIZE = 100
+MAX_PAGES = {"mentions": MENTIONS_REACH // PAGE_SIZE, "search": 100}
+"""Pages one pass of a poll reads at most: X showing endless new pagination tokens stops."""
+_ERROR_CHARS = 500  # of X's error text kept per error
+# what a body X sent can raise while being read, besides the XUnavailable x_client makes
+_DATA_ERRORS = (RecursionError, OverflowError, ValueError, TypeError, KeyError, AttributeError)
 BUDGET_ALERT = "read_budget"
 """Alert kind when polling stops at the monthly read budget (key: the month, ``2027-08``)."""
 SLOW_ALERT = "read_budget_slow"
@@ -276,10 +287,11 @@ class Collector:
                 return self._stopped(tally, now)
             tally.requests += 1
             try:
-                page = self._x.posts_by_id(list(keys))
+                page = _read(request, self._x.posts_by_id, list(keys))
             except XError as exc:
                 return self._failed(tally, request, exc, now)
-            found = [(keys[p.post_id], p) for p in page.posts if p.post_id in keys]
+            fit = [p for p in page.posts if all(0 <= n < 2**63 for n in p.public_metrics.values())]
+            found = [(keys[p.post_id], p) for p in fit if p.post_id in keys]  # SQLite INTEGER
             saved = sc.save_metrics(
                 self._store, found, now=now, request=request, errors=_errors(page)
             )
@@ -334,7 +346,8 @@ class Collector:
             end = tally.oldest_at or now
             if from_at is None and source == "search":  # a first poll: back to the window
                 from_at = now - SEARCH_REACH
-            tally.gaps.append(sc.Gap(source, min(from_at or end, end), end, "pagination"))
+            if (start := min(from_at or end, end)) < end:  # nothing unread: no gap
+                tally.gaps.append(sc.Gap(source, start, end, "pagination"))
         elif source == "mentions" and tally.read >= MENTIONS_REACH:
             oldest = tally.oldest_at
             if from_at is not None and oldest is not None and from_at < oldest:
@@ -353,7 +366,7 @@ class Collector:
         return tally.result()
 
     def _paginate(self, pages: _Pages, request: sc.ReadRequest, **params: Any) -> bool:
-        """Read pages until X has no more; return True if X repeated a token.
+        """Read pages until X has no more; True if X repeated a token or passed `MAX_PAGES`.
 
         Each page of the main pass is committed (with any overlap pages read before it)
         before the next is asked for; the last one stays in ``pages.pending``, for
@@ -366,21 +379,31 @@ class Collector:
         tally, now = pages.tally, pages.now
         tokens: set[str] = set()
         token: str | None = None
+        source = request.source
         while True:
             if read_budget.exhausted(self._budget, pages.used, tally.billable, tally.cost):
                 raise _BudgetStop
             tally.requests += 1
             tally.overlap_requests += request.overlap
-            page = pages.fetch(pagination_token=token, **params)
-            posts = [pages.classifier.classify(p) for p in page.posts]
-            pages.pending.append(sc.PageRead(posts, request, _errors(page)))
+            page = _read(request, pages.fetch, pagination_token=token, **params)
+            posts, errors = _storable(page, pages.classifier)
+            pages.pending.append(sc.PageRead(posts, request, errors))
             if not request.overlap:
-                _note(tally, page)
+                _note(tally, [c.post for c in posts])
             token = page.next_token
             if token is None:
                 return False
-            if token in tokens:
-                log.warning("collection %s: X repeated a pagination token", request.source)
+            stop = (
+                "X repeated a pagination token" if token in tokens
+                else f"stopped after {len(tokens) + 1} pages: X kept sending pagination tokens"
+                if len(tokens) + 1 >= MAX_PAGES.get(source, 100)
+                else None
+            )  # fmt: skip
+            if stop is not None:
+                if source == "mentions" and tally.read >= MENTIONS_REACH:
+                    return False  # X's 800 are read: the mentions_cap gap says the rest
+                log.warning("collection %s: %s", source, stop)
+                pages.pending[-1] = sc.PageRead(posts, request, [*errors, stop])
                 return True
             tokens.add(token)
             if not request.overlap:
@@ -405,7 +428,7 @@ class Collector:
             else "unavailable"
         )  # fmt: skip
         failed = sc.ReadRequest(request.endpoint, source, request.price, status=status)
-        error = str(exc)
+        error = printable(str(exc))[:_ERROR_CHARS]
         saved = sc.finish_poll(
             self._store, source, now=now, error=error, failed=failed, pages=pending
         )
@@ -465,9 +488,31 @@ class Collector:
         tally.cost += saved.cost_dollars
 
 
-def _note(tally: _Tally, page: Page) -> None:
-    """Remember the newest post (the next cursor) and the time span the main pass read."""
+def _read(request: sc.ReadRequest, fetch: Callable[..., Page], *args: Any, **kw: Any) -> Page:
+    """Fetch a page; a body nothing can read (JSON nested too deeply...) is XUnavailable."""
+    try:
+        return fetch(*args, **kw)
+    except _DATA_ERRORS as exc:
+        message = f"X answered {request.endpoint} with a body reachout cannot read"
+        why = type(exc).__name__
+        raise XUnavailable(f"{message} ({why})", may_have_reached_x=True) from exc
+
+
+def _storable(page: Page, classifier: Classifier) -> tuple[list[Classified], list[str]]:
+    """The page's posts that can be stored, classified; X's errors and why others cannot."""
+    posts: list[Classified] = []
+    errors = _errors(page)
     for post in page.posts:
+        if (why := unstorable(post)) is None:
+            posts.append(classifier.classify(post))
+        else:
+            errors.append(printable(f"Unreadable post: {why}")[:_ERROR_CHARS])
+    return posts, errors
+
+
+def _note(tally: _Tally, posts: Sequence[XPost]) -> None:
+    """Remember the newest post (the next cursor) and the time span the main pass read."""
+    for post in posts:
         tally.read += 1
         number = int(post.post_id)
         if tally.newest is None or number > tally.newest[0]:
@@ -488,8 +533,8 @@ def _estimate(tally: _Tally, from_at: datetime) -> int | None:
 
 
 def _errors(page: Page) -> list[str]:
-    """X's partial errors of a 200, one text each (title, detail, the id concerned)."""
-    return [_error_text(error) for error in page.errors]
+    """X's partial errors of a 200, one printable text each (title, detail, the id)."""
+    return [printable(_error_text(error))[:_ERROR_CHARS] for error in page.errors]
 
 
 def _error_text(error: Mapping[str, Any]) -> str:

@@ -209,6 +209,8 @@ def from_yaml(data: bytes, file: str) -> CongressCalendar:
         raise DataError(f"{file}: over {MAX_FILE_BYTES // 2**20} MiB: not our file", _FILE_HINT)
     try:
         doc = yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except ValueError as exc:  # PyYAML's timestamps: a date such as 2026-08-32
+        raise DataError(f"{file}: a date is impossible: {exc}", _FILE_HINT) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark else file

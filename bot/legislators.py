@@ -264,6 +264,8 @@ class Directory:
         hint = MISSING_HINT.replace("run:", "regenerate it:")
         try:
             doc = yaml.load(data, Loader=_Loader)
+        except ValueError as exc:  # PyYAML's timestamps: a date such as 2026-13-45
+            raise DataError(f"{file}: a date is impossible: {exc}", hint) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"{file}:{mark.line + 1}" if mark else file

@@ -68,6 +68,7 @@ DAY = timedelta(days=1)
 WINDOW = timedelta(minutes=15)
 ASSUMED_RESET = timedelta(minutes=15)  # a 429 without a reset time: X's windows are 15 minutes
 CHECK_RETRY = timedelta(minutes=1)  # after a failed own-posts check
+FOUND = "found on the account after an unknown send"
 _URL = "\x00url\x00"
 _NEEDS_HUMAN = frozenset({"missed", "duplicate", "auth_broken", "skipped"})
 
@@ -295,8 +296,7 @@ class Poster:
             why = str(exc) if reached else f"{exc} (checked on the account before any retry)"
             self._store.record(key, "unknown", now=now, error=why)
             return self._done(Outcome(key, "unknown", None, why, now + self._settle))
-        self._store.record(key, "posted", now=now, x_post_id=result.post_id)
-        return self._done(Outcome(key, "posted", result.post_id))
+        return self._done(self._posted(key, result.post_id, None, "", now))
 
     def _rejected(
         self, planned: PlannedPost, exc: XRejected, was_unknown: bool, now: datetime
@@ -306,13 +306,13 @@ class Poster:
             row = self._store.get(key)
             assert row is not None  # claimed above
             try:
-                found = self._find_own(row, now)
+                found = self._find_own(row)
             except XError as check_failed:
                 why = f"{why}; after an unknown attempt, so probably posted ({check_failed})"
                 self._store.record(key, "unknown", now=now, error=why)
                 return self._done(Outcome(key, "unknown", None, why, now + CHECK_RETRY))
             if found is not None:
-                return self._done(self._found(key, found, now))
+                return self._done(self._posted(key, found.post_id, found.created_at, FOUND, now))
         if exc.duplicate:
             self._store.record(key, "duplicate", now=now, error=why)
             return self._alerting("duplicate", Outcome(key, "duplicate", None, why), now)
@@ -382,7 +382,7 @@ class Poster:
             why = "waiting for X to show the post before checking the account"
             return Outcome(row.key, "unknown", None, why, row.updated_at + self._settle)
         try:
-            found = self._find_own(row, now)
+            found = self._find_own(row)
         except XAuthError as exc:
             return self._pause(row.key, "unknown", exc, now)
         except XRateLimited as exc:
@@ -392,7 +392,7 @@ class Poster:
             why = f"could not check the account's posts: {exc}"
             return Outcome(row.key, "unknown", None, why, now + CHECK_RETRY)
         if found is not None:
-            return self._found(row.key, found, now)
+            return self._posted(row.key, found.post_id, found.created_at, FOUND, now)
         if now > latest:
             why = "not on the account and its time plus late_ok passed; never posted late"
             if not self._store.mark_missed(row.key, reason=why, now=now, **_row_occurrence(row)):
@@ -413,29 +413,29 @@ class Poster:
             return current
         return self._store.get(row.key) or row  # its outcome is logged by the caller
 
-    def _find_own(self, row: LedgerRow, now: datetime) -> XPost | None:
-        """Return the account's post with this row's text, if X shows one (every page in time)."""
+    def _find_own(self, row: LedgerRow) -> XPost | None:
+        """Return the account's post with this row's text, if X shows one (every page since)."""
         if self._user_id is None:
             self._user_id = self._client.me().user_id
-        since, until = row.created_at - self._lookback, min(row.updated_at + self._lookback, now)
-        wanted, token, read = _comparable(row.text), None, self._client.own_posts
+        since, wanted, token = row.created_at - self._lookback, _comparable(row.text), None
         for _ in range(32):  # newest first, 100 a page, and X shows an account's newest 3,200
-            page = read(self._user_id, start_time=since, end_time=until, pagination_token=token)
+            page = self._client.own_posts(self._user_id, start_time=since, pagination_token=token)
             found = (p for p in page.posts if _comparable(html.unescape(p.text)) == wanted)
             if (post := next(found, None)) is not None or (token := page.next_token) is None:
                 return post
         return None
 
-    def _found(self, key: str, post: XPost, now: datetime) -> Outcome:
+    def _posted(
+        self, key: str, x_post_id: str, at: datetime | None, why: str, now: datetime
+    ) -> Outcome:
+        """Record ``posted``, unless another job (the resolve job, a retry) found it first."""
         try:
-            self._store.record(
-                key, "posted", now=now, x_post_id=post.post_id, posted_at=post.created_at
-            )
-        except StoreError:  # the resolve job and the post's retry found it at the same time
+            self._store.record(key, "posted", now=now, x_post_id=x_post_id, posted_at=at)
+        except StoreError:
             if (current := self._store.get(key)) is None or current.state != "posted":
                 raise
             return Outcome(key, "posted", current.x_post_id, "found by another job meanwhile")
-        return Outcome(key, "posted", post.post_id, "found on the account after an unknown send")
+        return Outcome(key, "posted", x_post_id, why)
 
     # --- outcomes, alerts, logs ---------------------------------------------------------------
 

@@ -21,6 +21,7 @@ it; the worker runs it at start and on Monday 09:00 campaign time (bot.duties.re
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import logging
@@ -66,7 +67,7 @@ FIGURES = (
     ("tags", "tags of legislators in supporters' posts"),
     ("legislators_tagged", "legislators tagged"),
     ("responses", "legislators' responses"),
-    ("states_reached", "states reached"),
+    ("states_reached", "states and territories reached"),
 )
 
 
@@ -106,16 +107,17 @@ class Anonymiser:
 def csv_cell(value: Any) -> Any:
     """Return a value safe for a spreadsheet cell.
 
-    Text is cleaned (:func:`clean_text`), cut to 32,000 characters, and prefixed with ``'``
-    when it starts (after spaces) with ``=``, ``+``, ``-``, ``@``, tab or carriage return
-    (or their full-width forms): a spreadsheet then shows it as text instead of running it.
+    Text is cleaned (:func:`clean_text`: line breaks become ``\n``), cut to 32,000
+    characters, and prefixed with ``'`` when it starts (after spaces and line breaks) with
+    ``=``, ``+``, ``-``, ``@``, tab or carriage return (or their full-width forms): a
+    spreadsheet then shows it as text instead of running it.
     Numbers stay numbers; None is empty; booleans are ``yes``/``no``.
     """
     kind = type(value)
     if kind is str:
         text = clean_text(value, MAX_CELL)
         first = text[:1]
-        if first in _FORMULA_START or (first == " " and text.lstrip(" ")[:1] in _FORMULA_START):
+        if first in _FORMULA_START or text.lstrip(" \n")[:1] in _FORMULA_START:
             return "'" + text
         return text
     if kind is int or kind is float:
@@ -150,6 +152,11 @@ def _count(value: Any) -> str:
     return "" if value is None else f"{value:,}"
 
 
+def plural(count: int, one: str, many: str) -> str:
+    """``1 tag``, ``2 tags``: the count (with thousands separators) and the right noun."""
+    return f"{count:,} {one if count == 1 else many}"
+
+
 def _money(dollars: float) -> str:
     return f"${dollars:,.2f}"
 
@@ -166,7 +173,14 @@ def completeness_notes(data: ReportData) -> tuple[bool, list[str]]:
     c, tz, notes = data.completeness, data.period.timezone, []
     if not c.finished:
         notes.append("This period has not ended yet: the numbers are the story so far.")
-    if not c.last_success:
+    if not c.last_success and data.totals.collected:
+        imported = plural(data.totals.collected, "post", "posts")
+        notes.append(
+            f"No poll of X has run yet: the {imported} counted here came from an import "
+            "(reachout import), so they are only what the import held; anything else posted "
+            "in this period is not counted."
+        )
+    elif not c.last_success:
         notes.append(
             "Collection has not run yet: nothing was read from X, so mentions, hashtag posts, "
             "tags and responses are zero because nobody looked, not because nobody posted."
@@ -229,6 +243,7 @@ def render_html(data: ReportData, anonymiser: Anonymiser) -> str:
         local=lambda moment, d: _local(moment, d.period.timezone),
         count=_count,
         money=_money,
+        plural=plural,
         short=lambda text, limit: clean_text(text, limit),
     )
     source = resources.files("bot.data").joinpath("report.html.j2").read_text(encoding="utf-8")
@@ -236,7 +251,7 @@ def render_html(data: ReportData, anonymiser: Anonymiser) -> str:
     figures = [(key, label, getattr(data.totals, key), getattr(data.previous, key))
                for key, label in FIGURES]  # fmt: skip
     charts = {
-        "days": report_charts.day_chart(data.days),
+        "days": report_charts.day_chart(data.spans),
         "legislators": report_charts.legislator_chart(data.legislators),
         "states": report_charts.state_chart(data.states),
     }
@@ -277,11 +292,19 @@ def summary_markdown(data: ReportData) -> str:
         f"- Mentions: {t.mentions:,} (previous period {prev.mentions:,}) · hashtag posts: "
         f"{t.hashtag_posts:,} (previous {prev.hashtag_posts:,}) · distinct accounts: "
         f"{t.authors:,}",
-        f"- Legislators tagged: {t.legislators_tagged:,} ({t.tags:,} tags) in "
-        f"{t.states_reached:,} states" + (f"; most tagged: {top}" if top else ""),
-        f"- Engagement on our posts: {sum(m.likes for m in metrics):,} likes, "
-        f"{sum(m.reposts for m in metrics):,} reposts, {sum(m.replies for m in metrics):,} "
-        f"replies, {sum(m.quotes for m in metrics):,} quotes",
+        f"- Legislators tagged: {t.legislators_tagged:,} ({plural(t.tags, 'tag', 'tags')}) in "
+        + plural(t.states_reached, "state or territory", "states and territories")
+        + (f"; most tagged: {top}" if top else ""),
+        "- Engagement on our posts: "
+        + ", ".join(
+            plural(sum(getattr(m, many) for m in metrics), one, many)
+            for one, many in (
+                ("like", "likes"),
+                ("repost", "reposts"),
+                ("reply", "replies"),
+                ("quote", "quotes"),
+            )
+        ),
         f"- X spend: {_money(data.spend.dollars)} this period; {md_escape(budget_note(data))}",
         "- Data: " + ("complete" if complete else md_escape(" ".join(notes), 400)),
         "",
@@ -358,7 +381,8 @@ def write_report(
         The folder written.
 
     Raises:
-        ReportError: the folder cannot be written; nothing is left half-written.
+        ReportError: the folder cannot be written; nothing is left half-written, and the
+            old report (if any) stays in place.
         StoreError: reading the collected posts failed.
     """
     final = reports_dir / data.period.label
@@ -375,8 +399,11 @@ def write_report(
             f"cannot write the report to {final}: {exc.strerror or exc}",
             "check that the reports_dir setting names a writable folder with free space",
         ) from exc
-    finally:
+    finally:  # also on KeyboardInterrupt (Ctrl-C) and SystemExit
         shutil.rmtree(partial, ignore_errors=True)
+        if old is not None and not final.exists():  # the new one did not take its place
+            with contextlib.suppress(OSError):
+                old.rename(final)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     return final

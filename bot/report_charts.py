@@ -16,7 +16,7 @@ import io
 from collections.abc import Sequence
 from typing import Any, cast
 
-from bot.report_model import DayCount, LegislatorTally, StateTally
+from bot.report_model import LegislatorTally, SpanCount, StateTally
 from bot.report_period import clean_text
 
 _RC: dict[str, Any] = {
@@ -34,11 +34,12 @@ TOP_LEGISLATORS = 15
 TOP_STATES = 25
 
 
-def day_chart(days: Sequence[DayCount]) -> str | None:
-    """Mentions and hashtag posts per local day, grouped bars; None when all are zero."""
+def day_chart(days: Sequence[SpanCount]) -> str | None:
+    """Mentions and hashtag posts per local day (or per week or month: ``days`` are spans of
+    one unit, bot.report_model.group_days), grouped bars; None when all are zero."""
     if not any(d.mentions or d.hashtag_posts or d.responses for d in days):
         return None
-    labels = [f"{d.day:%a} {d.day.day} {d.day:%b}" for d in days]
+    labels = [d.label for d in days]
     series = [
         ("mentions", [d.mentions for d in days], _BLUE),
         ("hashtag posts", [d.hashtag_posts for d in days], _ORANGE),
@@ -56,7 +57,7 @@ def day_chart(days: Sequence[DayCount]) -> str | None:
         ax.set_ylim(0, max(max(v) for _, v, _ in series) * 1.3 or 1)
         ax.legend(frameon=False, ncols=len(series), loc="upper left")
 
-    return _svg(draw, (8.0, 3.2), "Mentions and hashtag posts per day")
+    return _svg(draw, (8.0, 3.2), f"Mentions and hashtag posts per {days[0].unit}")
 
 
 def legislator_chart(tallies: Sequence[LegislatorTally]) -> str | None:
@@ -74,7 +75,8 @@ def legislator_chart(tallies: Sequence[LegislatorTally]) -> str | None:
 
 
 def state_chart(states: Sequence[StateTally]) -> str | None:
-    """Tags per state (the states with most), bars; None when nobody was tagged."""
+    """Tags per state or territory (DC too; those with most), bars; None when nobody was
+    tagged."""
     top = [s for s in states if s.tags][:TOP_STATES]
     if not top:
         return None
@@ -83,7 +85,7 @@ def state_chart(states: Sequence[StateTally]) -> str | None:
         ax.bar([s.state or "?" for s in top], [s.tags for s in top], color=_ORANGE)
         ax.set_ylabel("tags")
 
-    return _svg(draw, (8.0, 2.8), "Tags by state")
+    return _svg(draw, (8.0, 2.8), "Tags by state or territory")
 
 
 def _svg(draw: Any, size: tuple[float, float], title: str) -> str:

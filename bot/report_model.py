@@ -7,7 +7,7 @@ cleans and escapes it (bot.report_period.clean_text, then autoescaping / CSV / M
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple, Protocol
@@ -105,6 +105,60 @@ class DayCount:
     mentions: int
     hashtag_posts: int
     responses: int
+
+
+DAILY_UP_TO = 60
+"""A period of up to this many days is shown per day; longer ones per ISO week."""
+WEEKLY_UP_TO = 182
+"""A period of up to this many days is shown per ISO week; longer ones per calendar month."""
+
+
+@dataclass(frozen=True)
+class SpanCount:
+    """A run of local days shown as one row or bar: a day, an ISO week or a calendar month.
+
+    Weeks and months are cut to the period at its ends. ``unit`` is ``day``, ``week`` or
+    ``month``; the counts are summed over the days (see :class:`DayCount`).
+    """
+
+    unit: str
+    first_day: date
+    last_day: date
+    collected: int
+    mentions: int
+    hashtag_posts: int
+    responses: int
+
+    @property
+    def label(self) -> str:
+        """``Mon 2 Aug``, ``2 Aug – 8 Aug`` (a week) or ``Aug 2027`` (a month)."""
+        first, last = self.first_day, self.last_day
+        if self.unit == "month":
+            return f"{first:%b %Y}"
+        if self.unit == "week":
+            return f"{first.day} {first:%b} – {last.day} {last:%b}"
+        return f"{first:%a} {first.day} {first:%b}"
+
+
+def group_days(days: Sequence[DayCount]) -> tuple[SpanCount, ...]:
+    """Sum days into spans: per day up to DAILY_UP_TO days, per ISO week up to WEEKLY_UP_TO,
+    else per calendar month (a year is 12 or 13 bars, not 366); in day order."""
+    unit = "day" if len(days) <= DAILY_UP_TO else "week" if len(days) <= WEEKLY_UP_TO else "month"
+    groups: dict[tuple[int, int], list[DayCount]] = {}
+    for d in days:
+        if unit == "day":
+            key = (d.day.toordinal(), 0)
+        elif unit == "week":
+            key = (d.day.isocalendar().year, d.day.isocalendar().week)
+        else:
+            key = (d.day.year, d.day.month)
+        groups.setdefault(key, []).append(d)
+    return tuple(
+        SpanCount(unit, group[0].day, group[-1].day, sum(d.collected for d in group),
+                  sum(d.mentions for d in group), sum(d.hashtag_posts for d in group),
+                  sum(d.responses for d in group))
+        for group in groups.values()
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -253,6 +307,11 @@ class ReportData:
     completeness: Completeness
     spend: Spend
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def spans(self) -> tuple[SpanCount, ...]:
+        """The days grouped for showing: per day, ISO week or month (:func:`group_days`)."""
+        return group_days(self.days)
 
     @property
     def empty(self) -> bool:

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-_WEEK = re.compile(r"(\d{4})-W(\d{2})")
+_WEEK = re.compile(r"(\d{4})-[Ww](\d{2})")
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+"""Reports are for days in these years (inclusive): the years a campaign calendar may use."""
+MAX_DAYS = 366
+"""A report covers at most this many days (a year): longer ranges are split into several."""
+_LINE_BREAK = re.compile("\r\n?")  # CRLF (Windows) or a lone CR (old Mac): a line break
 # Bidi embeddings, overrides and isolates (the "Trojan Source" characters); C0 controls but
 # tab and newline; DEL; C1 controls; lone surrogates (cannot be encoded as UTF-8).
 _UNSAFE = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -60,8 +65,13 @@ class Period:
 
     @property
     def title(self) -> str:
-        """For people: ``2027-W32 (2 Aug – 8 Aug 2027)`` or ``2 Aug – 15 Aug 2027``."""
-        span = f"{_day(self.first_day)} – {_day(self.last_day)} {self.last_day.year}"
+        """For people: ``2027-W32 (2 Aug – 8 Aug 2027)`` or ``2 Aug – 15 Aug 2027``.
+
+        Both years show when they differ: ``28 Dec 2026 – 3 Jan 2027``.
+        """
+        first, last = self.first_day, self.last_day
+        start = _day(first) if first.year == last.year else f"{_day(first)} {first.year}"
+        span = f"{start} – {_day(last)} {last.year}"
         return f"{self.label} ({span})" if self.is_week else span
 
     def previous(self) -> Period:
@@ -92,16 +102,40 @@ def parse_week(text: str, timezone: ZoneInfo) -> Period:
     """Return the ISO week written as ``2027-W32``.
 
     Raises:
-        ValueError: not ``YYYY-Www``, or a week the year does not have (W00, W54...).
+        ValueError: not ``YYYY-Www`` (``w`` too), a year outside FIRST_YEAR..LAST_YEAR, or a
+            week the year does not have (W00, W54...).
     """
     found = _WEEK.fullmatch(text.strip())
     if not found:
         raise ValueError(f"{text!r} is not an ISO week: write it as YYYY-Www, e.g. 2027-W32")
+    if not FIRST_YEAR <= int(found[1]) <= LAST_YEAR:
+        raise ValueError(f"{found[1]} is outside the years a report can cover "
+                         f"({FIRST_YEAR} to {LAST_YEAR})")  # fmt: skip
     try:
         monday = date.fromisocalendar(int(found[1]), int(found[2]), 1)
     except ValueError:
         raise ValueError(f"{found[1]} has no week {found[2]}") from None
     return week_of(monday, timezone)
+
+
+def check_limits(period: Period) -> Period:
+    """Return the period when a report can be made for it.
+
+    Raises:
+        ValueError: a day outside the years FIRST_YEAR..LAST_YEAR, or more than MAX_DAYS days.
+    """
+    for day in (period.first_day, period.last_day):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValueError(
+                f"{day} is outside the years a report can cover ({FIRST_YEAR} to {LAST_YEAR})"
+            )
+    count = (period.last_day - period.first_day).days + 1
+    if count > MAX_DAYS:
+        raise ValueError(
+            f"a report covers at most a year ({MAX_DAYS} days); {period.first_day} to "
+            f"{period.last_day} is {count:,} days: split it into shorter ranges"
+        )
+    return period
 
 
 def between(first_day: date, last_day: date, timezone: ZoneInfo) -> Period:
@@ -118,10 +152,11 @@ def between(first_day: date, last_day: date, timezone: ZoneInfo) -> Period:
 def clean_text(text: str | None, limit: int | None = None) -> str:
     """Remove what may hide, reorder or break text; optionally shorten it (with "…").
 
-    Removes bidi embedding/override/isolate controls, control characters except tab and
-    newline (NUL included), and lone surrogates. ``limit`` counts code points.
+    Line breaks become ``\n`` (CRLF and a lone CR included); then removes bidi
+    embedding/override/isolate controls, control characters except tab and newline (NUL
+    included), and lone surrogates. ``limit`` counts code points.
     """
-    cleaned = _UNSAFE.sub("", text) if text else ""
+    cleaned = _UNSAFE.sub("", _LINE_BREAK.sub("\n", text)) if text else ""
     if limit is not None and len(cleaned) > limit:
         cleaned = cleaned[: max(limit - 1, 0)].rstrip() + "…"
     return cleaned

@@ -164,7 +164,7 @@ class CongressCalendar:
 
 @dataclass(frozen=True)
 class Simulation:
-    """Sandbox traffic for ``reachout simulate`` and the sandbox worker (bot.sandbox).
+    """Sandbox traffic for ``reachout simulate`` (bot.sandbox); ``run`` on the sandbox has none.
 
     Attributes:
         hashtag_posts_per_day: supporters' campaign-hashtag posts a day, tagging their own
@@ -256,7 +256,13 @@ _MINIMUMS = {
     "caps.posts_per_15_minutes": 1,
     "caps.tag_interval_days": 1,
 }
-_MAXIMUMS = {"simulation.fault_percent": 100, "collection.slow_at_percent": 100}
+_MAXIMUMS = {
+    "simulation.fault_percent": 100,
+    "collection.slow_at_percent": 100,
+    "simulation.hashtag_posts_per_day": 20_000,
+    "simulation.replies_per_post": 500,
+    "simulation.legislator_replies_per_day": 500,
+}
 _POSITIVE = {"timeouts.connect_seconds", "timeouts.read_seconds"}
 _URLS = {
     "x_api_base_url": "https://api.x.com",

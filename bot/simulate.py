@@ -34,7 +34,7 @@ from bot.report_model import ReportData
 from bot.report_period import between
 from bot.sandbox import Traffic
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import BACKEND_STATE, Store
 from bot.testing import SandboxX
 from bot.worker_duties import Snapshot, build_duties
 from bot.x_models import Account, XPost
@@ -127,6 +127,7 @@ class Simulation:
         self._heap: list[_Event] = []
         self._seq = itertools.count()
         self._resolve_pending = False
+        self._next_post: dict[str, datetime] = {}  # key → its one pending run (as job id = key)
 
     def run(self, start: datetime, end: datetime) -> Run:
         """Run every job that fires in [start, end] (aware), in time order.
@@ -153,6 +154,10 @@ class Simulation:
         previous = start
         while self._heap and self._heap[0].at <= end:
             event = heapq.heappop(self._heap)
+            if event.kind == "post" and self._next_post.get(event.name) != event.at:
+                continue  # replaced by a newer run of the same key, as replace_existing does
+            if event.kind == "post":
+                del self._next_post[event.name]
             now = max(event.at, previous)
             if self._traffic is not None and now > previous:
                 self._traffic.advance(previous, now)
@@ -219,7 +224,10 @@ class Simulation:
             self._push(fire.astimezone(UTC), kind, name, trigger)
 
     def _push(self, at: datetime, kind: str, name: str, trigger: BaseTrigger | None) -> None:
-        heapq.heappush(self._heap, _Event(at.astimezone(UTC), next(self._seq), kind, name, trigger))
+        at = at.astimezone(UTC)
+        if kind == "post":  # one pending run per key: the worker's job id is the key
+            self._next_post[name] = at
+        heapq.heappush(self._heap, _Event(at, next(self._seq), kind, name, trigger))
 
 
 # --- the whole product on the sandbox X: what ``reachout simulate`` runs ------------------------
@@ -281,6 +289,7 @@ def run_simulation(
     traffic = Traffic(x, directory, simulation=settings.simulation, hashtag=campaign.hashtag,
                       account=account, timezone=campaign.timezone)  # fmt: skip
     with Store.open(database) as store:
+        store.set_state(BACKEND_STATE, "sandbox", start)  # never a live worker's ledger
         poster = Poster(store, x, settings.caps, user_id=account.user_id)
         snapshot = Snapshot(calendar, posts, directory)
         parts = build_duties(

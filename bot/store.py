@@ -40,6 +40,7 @@ TRANSITIONS: Mapping[str, frozenset[str]] = MappingProxyType(
 STATES: tuple[str, ...] = tuple(TRANSITIONS)
 
 SCHEMA_VERSION = len(MIGRATIONS)
+BACKEND_STATE = "backend"  # state: the backend (sandbox, live) whose posts this ledger records
 
 _HINTS = (  # (words in SQLite's message, what to do)
     ("locked", "another reachout process kept the database busy; stop the other or retry"),
@@ -142,7 +143,8 @@ class Store:
 
         ``path`` may be ``":memory:"``; ``busy_timeout_ms`` is how long a write waits for
         another writer, in milliseconds. Raises StoreError when the file cannot be created or
-        opened, is not SQLite, is locked, or was written by a newer reachout.
+        opened, is not SQLite, is locked, was written by a newer reachout, or is another
+        program's SQLite database (tables but no ``schema_migrations``: it is left as it was).
         """
         name = str(path)
         with _wrapped("opening the database", name):
@@ -153,6 +155,16 @@ class Store:
             )
             try:
                 conn.row_factory = sqlite3.Row
+                # reachout creates schema_migrations with its first tables: a file with
+                # tables but not that one is another program's, refused before WAL touches it
+                sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+                tables = {str(r[0]) for r in conn.execute(sql) if not r[0].startswith("sqlite_")}
+                if tables and "schema_migrations" not in tables:
+                    raise StoreError(
+                        f"{name} is not a reachout database: it holds {len(tables)} other"
+                        f" table{'s' * (len(tables) > 1)} and no reachout schema",
+                        "this is not a reachout database: check REACHOUT_DB / the database setting",
+                    )
                 conn.execute("PRAGMA foreign_keys = ON")  # synchronous stays FULL: claims last
                 try:
                     conn.execute("PRAGMA journal_mode = WAL")

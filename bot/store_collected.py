@@ -18,13 +18,16 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from bot.classify import Classified
 from bot.gaps import GAP_REASONS as GAP_REASONS
 from bot.gaps import Gap as Gap
 from bot.gaps import completeness as completeness
 from bot.store import Store
 from bot.x_models import XPost
+
+if TYPE_CHECKING:  # annotations only: classify pulls in twitter_text, slow to import
+    from bot.classify import Classified
 
 SOURCES = ("mentions", "search", "metrics")
 """Cursor and request sources; collected posts also come ``via`` ``import``."""
@@ -54,6 +57,11 @@ _UPSERT = (
         for c in ("via_mentions", "via_search", "via_import", "has_hashtag", "mentions_account")
     )
 )
+_IMPORT_UPSERT = (  # an archive may be older than the row: text and tags stay, metrics max
+    _UPSERT.split(" DO UPDATE SET")[0] + " DO UPDATE SET via_import = 1, updated_at = "
+    "excluded.updated_at, " + ", ".join(f"{c} = max(ifnull({c}, excluded.{c}), ifnull(excluded."
+    f"{c}, {c}))" if c in _METRICS else f"{c} = ifnull({c}, excluded.{c})" for c in _KEEP_OLD)
+)  # fmt: skip
 _IN_CHUNK = 500  # ids per "IN (...)" query, well under SQLite's variable limit
 
 
@@ -206,8 +214,8 @@ def save_pages(store: Store, pages: Sequence[PageRead], *, now: datetime) -> Sav
 def import_posts(store: Store, batches: Iterable[Sequence[Classified]], *, now: datetime) -> Saved:
     """Upsert every batch of imported posts in ONE transaction: all are written, or none.
 
-    Imported posts are marked ``via_import``; nothing is billed (no request to X).
-    """
+    Marked ``via_import``, never billed; an archive older than a row never regresses it: the
+    row keeps its text, classification and tags, and each metric its larger count."""
     stamp, new, updated = _ts(now), 0, 0
     with store.transaction("importing posts") as conn:
         for batch in batches:
@@ -467,12 +475,13 @@ def _upsert(
     latest = {c.post.post_id: c for c in posts}  # a post twice in one batch: one row
     if not latest:
         return 0, 0
-    # SQLite gives a new row the largest rowid + 1 and an upsert's update keeps its rowid,
-    # so the growth of max(rowid) counts the new rows (no lookup of every id first)
+    # new rows = growth of max(rowid): an insert takes max + 1, an upsert's update keeps its own
     before = conn.execute("SELECT ifnull(max(rowid), 0) FROM collected_posts").fetchone()[0]
-    conn.executemany(_UPSERT, [_row(c, via, stamp) for c in latest.values()])
+    known = _existing(conn, "collected_posts", "post_id", list(latest)) if via == "import" else ()
+    upsert = _IMPORT_UPSERT if via == "import" else _UPSERT  # an import tags new rows only
+    conn.executemany(upsert, [_row(c, via, stamp) for c in latest.values()])
     after = conn.execute("SELECT ifnull(max(rowid), 0) FROM collected_posts").fetchone()[0]
-    if tags := [(c.post.post_id, b) for c in latest.values() for b in c.tagged_bioguide_ids]:
+    if tags := [(i, b) for i, c in latest.items() if i not in known for b in c.tagged_bioguide_ids]:
         conn.executemany(
             "INSERT OR IGNORE INTO collected_tags (post_id, bioguide_id) VALUES (?, ?)", tags
         )

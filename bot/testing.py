@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
 from bot.errors import XAuthError, XError, XRateLimited, XRejected, XUnavailable
+from bot.sandbox_reads import authors, matches, newest_first, page
 from bot.twitter_text import (
     MAX_WEIGHTED_LENGTH,
     extract_hashtags,
@@ -85,7 +86,6 @@ SEARCH_REACH = timedelta(days=7)
 MENTIONS_REACH = 800
 _METRICS = ("retweet_count", "reply_count", "like_count", "quote_count", "bookmark_count")
 _ZERO_METRICS = MappingProxyType(dict.fromkeys((*_METRICS, "impression_count"), 0))
-_TOKEN_PREFIX = "sandbox-next-"
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,7 @@ class SandboxX:
         self._mentions: list[XPost] = []
         self._search: list[XPost] = []
         self._visible_at: dict[str, datetime] = {}
+        self._matched: dict[tuple[str, str], bool] = {}  # (query, post id) → search hit
         self._faults: list[Fault] = []
         self._windows: dict[str, tuple[datetime, int]] = {}
         self._calls: list[str] = []
@@ -315,8 +316,8 @@ class SandboxX:
             self._check(self._enter(MENTIONS))
             if user_id != self._account.user_id:
                 return Page()
-            reachable = _newest_first(self._visible(self._mentions))[:MENTIONS_REACH]
-            return _page(reachable, since_id, start_time, pagination_token, max_results, until_id)
+            reachable = newest_first(self._visible(self._mentions))[:MENTIONS_REACH]
+            return page(reachable, since_id, start_time, pagination_token, max_results, until_id)
 
     def search_recent(
         self,
@@ -342,13 +343,18 @@ class SandboxX:
         with self._lock:
             self._check(self._enter(SEARCH_RECENT))
             oldest = self._now() - SEARCH_REACH
-            found = [
-                p
-                for p in _newest_first(self._visible(self._search))
-                if (p.created_at is None or p.created_at >= oldest) and _matches(query, p)
-            ]
+            since = int(since_id) if since_id else 0
+            found = newest_first(
+                [
+                    p
+                    for p in self._visible(self._search)
+                    if int(p.post_id) > since
+                    and (p.created_at is None or p.created_at >= oldest)
+                    and self._match(query, p)
+                ]
+            )
             start = None if since_id else start_time
-            return _page(found, since_id, start, pagination_token, max_results, until_id)
+            return page(found, since_id, start, pagination_token, max_results, until_id)
 
     def own_posts(
         self,
@@ -358,12 +364,11 @@ class SandboxX:
         start_time: datetime | None = None,
         max_results: int = 100,
         pagination_token: str | None = None,
-        end_time: datetime | None = None,
     ) -> Page:
         """Return the account's created posts, newest first (``GET /2/users/:id/tweets``).
 
         ``next_token`` is set when more posts match than ``max_results``; pass it back as
-        ``pagination_token`` for the next page. ``end_time``: only posts created up to then.
+        ``pagination_token`` for the next page.
 
         Raises:
             ValueError: max_results outside 5-100.
@@ -373,8 +378,9 @@ class SandboxX:
             self._check(self._enter(OWN_POSTS))
             if user_id != self._account.user_id:
                 return Page()
-            own = [p for p in self._own if not end_time or (p.created_at or end_time) <= end_time]
-            return _page(_newest_first(own), since_id, start_time, pagination_token, max_results)
+            return page(
+                newest_first(self._own), since_id, start_time, pagination_token, max_results
+            )
 
     def posts_by_id(self, ids: Sequence[str]) -> Page:
         """Return created or fed posts by id, in the order asked (``GET /2/tweets?ids=``).
@@ -393,7 +399,7 @@ class SandboxX:
             known = {p.post_id: p for p in (*self._mentions, *self._search, *self._own)}
             posts = tuple(known[i] for i in ids if i in known)
             errors = tuple(_not_found(i) for i in ids if i not in known)
-            return Page(posts, _authors(posts), result_count=len(posts), errors=errors)
+            return Page(posts, authors(posts), result_count=len(posts), errors=errors)
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -407,6 +413,14 @@ class SandboxX:
         if visible_at is not None:
             self._visible_at[post.post_id] = visible_at
         return post if post.created_at else dataclasses.replace(post, created_at=self._now())
+
+    def _match(self, query: str, post: XPost) -> bool:
+        """`_matches`, remembered per query and post (a post's text never changes)."""
+        key = (query, post.post_id)
+        hit = self._matched.get(key)
+        if hit is None:
+            hit = self._matched[key] = matches(query, post)
+        return hit
 
     def _visible(self, posts: list[XPost]) -> list[XPost]:
         """The posts X has indexed by now (see ``visible_at`` of `feed_mentions`)."""
@@ -465,70 +479,6 @@ class SandboxX:
 def _check_range(name: str, value: int, low: int, high: int) -> None:
     if not low <= value <= high:
         raise ValueError(f"{name} must be {low} to {high}, not {value}")
-
-
-def _newest_first(posts: list[XPost]) -> list[XPost]:
-    return sorted(posts, key=lambda p: int(p.post_id), reverse=True)
-
-
-def _matches(query: str, post: XPost) -> bool:
-    """X's search as far as the sandbox models it: AND of words, ``-`` negates."""
-    text = post.text.lower()
-    for term in query.lower().split():
-        negate = term.startswith("-") and len(term) > 1
-        word = term[1:] if negate else term
-        if word == "or" or (":" in word and word != "is:retweet"):
-            continue  # OR and other operators: not modelled
-        hit = (
-            any(kind == "retweeted" for kind, _ in post.referenced) if ":" in word else word in text
-        )
-        if hit == negate:
-            return False
-    return True
-
-
-def _page(
-    newest_first: list[XPost],
-    since_id: str | None,
-    start_time: datetime | None,
-    token: str | None,
-    max_results: int,
-    until_id: str | None = None,
-) -> Page:
-    """One page of ``newest_first`` after the filters; the token holds the id to go below."""
-    below = None
-    if token is not None:
-        if not (token.startswith(_TOKEN_PREFIX) and token[len(_TOKEN_PREFIX) :].isdigit()):
-            raise XRejected(
-                400, [f"The `pagination_token` query parameter value [{token}] is not valid"]
-            )
-        below = int(token[len(_TOKEN_PREFIX) :])
-    eligible = [
-        p
-        for p in newest_first
-        if (since_id is None or int(p.post_id) > int(since_id))
-        and (start_time is None or p.created_at is None or p.created_at >= start_time)
-        and (below is None or int(p.post_id) < below)
-        and (until_id is None or int(p.post_id) < int(until_id))
-    ]
-    posts = tuple(eligible[:max_results])
-    more = len(eligible) > max_results
-    return Page(
-        posts=posts,
-        users=_authors(posts),
-        newest_id=posts[0].post_id if posts else None,
-        oldest_id=posts[-1].post_id if posts else None,
-        next_token=f"{_TOKEN_PREFIX}{posts[-1].post_id}" if more else None,
-        result_count=len(posts),
-    )
-
-
-def _authors(posts: Sequence[XPost]) -> dict[str, Account]:
-    return {
-        p.author_id: Account(p.author_id, p.author_username, p.author_username)
-        for p in posts
-        if p.author_id and p.author_username
-    }
 
 
 def _not_found(post_id: str) -> Mapping[str, str]:

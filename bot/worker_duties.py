@@ -5,7 +5,9 @@ them as `Duty` objects (bot.duties): collection on interval triggers, the report
 09:00 campaign time (and a catch-up when the worker takes the lease), and at 06:30 campaign
 time (and at start) the checks that the world has not moved under the campaign: the legislator
 directory's date against the posts still due (bot.directory_dates) and, when the settings name
-its URLs, Congress's official schedule re-read and compared (bot.recess.moved_windows).
+its URLs, Congress's official schedule re-read and compared (bot.recess.moved_windows): a
+change to a window the campaign relies on is alerted and left for staff to adopt (the calendar
+may name the old window); other changes are written to the data file.
 """
 
 from __future__ import annotations
@@ -194,11 +196,14 @@ class DailyChecks:
             snapshot.calendar.campaign.recess,
         )  # fmt: skip
         raised = []
-        for change in changes:
-            message = recess.alert_message(change)
+        for change in changes:  # not adopted: a calendar naming the old window would not load
+            message = recess.alert_message(change) + (
+                f"; {setting.file} is left as it was: check the calendar's recess and posts, then "
+                "adopt the new schedule with: reachout congress-calendar update"
+            )
             self._alert(CONGRESS_ALERT, message, change.message, now)
             raised.append(message)
-        if update.changed:
+        if update.changed and not changes:
             congress_sources.write(setting.file, update.calendar)
             log.info("official Congress schedule updated: %s", "; ".join(update.changes))
         return raised

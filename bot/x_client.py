@@ -332,7 +332,6 @@ class TweepyXClient:
         start_time: datetime | None = None,
         max_results: int = 100,
         pagination_token: str | None = None,
-        end_time: datetime | None = None,
     ) -> Page:
         """Return the account's own posts (see `XClient.own_posts`).
 
@@ -345,7 +344,6 @@ class TweepyXClient:
             user_id,
             since_id=since_id,
             start_time=_utc(start_time),
-            end_time=_utc(end_time),
             max_results=max_results,
             pagination_token=pagination_token,
             user_auth=True,

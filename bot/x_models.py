@@ -10,6 +10,8 @@ re-exports the types. Ids are strings, as X sends them; datetimes are aware UTC.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -222,7 +224,6 @@ class XClient(Protocol):
         start_time: datetime | None = None,
         max_results: int = 100,
         pagination_token: str | None = None,
-        end_time: datetime | None = None,
     ) -> Page:
         """Return the account's own posts, newest first: did a post go out?
 
@@ -234,7 +235,6 @@ class XClient(Protocol):
             start_time: aware datetime; only posts from then on (sent as UTC).
             max_results: 5 to 100.
             pagination_token: the previous page's ``next_token`` (older posts).
-            end_time: aware datetime; only posts up to then (sent as UTC; not in the future).
         """
         ...
 
@@ -300,50 +300,105 @@ def post_result_from_json(obj: Any) -> PostResult:
 def page_from_json(body: Any) -> Page:
     """Parse a list answer (``data``, ``includes.users``, ``meta``, ``errors``) into a Page.
 
+    Posts are read one by one: a post that is not what X documents (see `post_from_json`)
+    is left out of ``posts`` and described in ``errors`` instead, as ``{"title":
+    "Unreadable post", "detail": "post 3 of the page (id "12"): why", "index": 2}`` (index
+    from 0 in ``data``), so one bad post never costs the rest of the page. A user of
+    ``includes.users`` that is not what X documents is left out (its posts get no
+    ``author_username``); a ``meta`` value of the wrong type is ignored.
+
     Raises:
-        KeyError, TypeError, ValueError, AttributeError: the body is not what X documents.
+        TypeError: the page itself is not what X documents (not an object, or ``data``,
+            ``includes`` or ``meta`` of the wrong type); the message says so plainly.
     """
-    includes = body.get("includes") or {}
-    users = {a.user_id: a for a in map(account_from_json, includes.get("users") or [])}
-    posts = tuple(post_from_json(item, users) for item in body.get("data") or [])
-    meta = body.get("meta") or {}
+    if not isinstance(body, Mapping):
+        raise TypeError("the answer is not a JSON object")
+    includes = _mapping(body, "includes")
+    users: dict[str, Account] = {}
+    listed = includes.get("users")
+    for item in listed if isinstance(listed, list) else ():
+        if isinstance(item, Mapping) and _is_id(item.get("id")):
+            name, username = item.get("name"), item.get("username")
+            if isinstance(username, str) and username:
+                text = name if isinstance(name, str) else username
+                users[item["id"]] = Account(item["id"], _clean(username), _clean(text))
+    data = body.get("data")
+    items = [data] if isinstance(data, Mapping) else data if data is not None else []
+    if not isinstance(items, list):
+        raise TypeError("data is not a list of posts")
+    posts: list[XPost] = []
+    errors: list[Mapping[str, Any]] = []
+    for index, item in enumerate(items):
+        try:
+            posts.append(post_from_json(item, users))
+        except (TypeError, ValueError, OverflowError) as exc:
+            named = f" (id {_shown(item.get('id'))})" if isinstance(item, Mapping) else ""
+            detail = f"post {index + 1} of the page{named}: {exc}"
+            errors.append({"title": "Unreadable post", "detail": detail, "index": index})
+    meta = _mapping(body, "meta")
     count = meta.get("result_count")
+    sent = body.get("errors") or []
     return Page(
-        posts=posts,
+        posts=tuple(posts),
         users=users,
-        newest_id=_optional(meta, "newest_id"),
-        oldest_id=_optional(meta, "oldest_id"),
-        next_token=_optional(meta, "next_token"),
-        result_count=count if type(count) is int else len(posts),
-        errors=tuple(dict(error) for error in body.get("errors") or []),
+        newest_id=_lenient(meta, "newest_id"),
+        oldest_id=_lenient(meta, "oldest_id"),
+        next_token=_lenient(meta, "next_token"),
+        result_count=count if type(count) is int and 0 <= count <= _MAX_INT else len(posts),
+        errors=tuple(
+            dict(e)
+            if isinstance(e, Mapping)
+            else {"detail": e if isinstance(e, str) else _shown(e)}
+            for e in (sent if isinstance(sent, list) else [sent])
+        )
+        + tuple(errors),
     )
 
 
 def post_from_json(obj: Any, users: Mapping[str, Account]) -> XPost:
-    """Parse one post object of X's v2 data dictionary; ``users`` resolves the author."""
-    entities = obj.get("entities") or {}
-    author_id = _optional(obj, "author_id")
+    """Parse one post object of X's v2 data dictionary; ``users`` resolves the author.
+
+    What could hurt storage or reports is checked or cleaned here: every id (the post's,
+    its author's, referenced posts', mentioned users') must be canonical decimal text, as
+    X writes ids (``0``, or 1 to 19 digits without a leading zero: ``" 1000"`` and
+    ``"01001"`` are refused); lone UTF-16 surrogates (JSON ``"\\ud800"``) in any text become
+    U+FFFD; ``created_at`` must be ISO 8601 with a time zone, in the years 2006 to 9998 (as
+    UTC); a public metric that is not an integer in 0..2**63-1 is dropped.
+
+    Raises:
+        TypeError, ValueError: the post is not what X documents; the message names the
+            field and says why in plain words (KeyError never: a missing field is a
+            ValueError).
+    """
+    if type(obj) is not dict and not isinstance(obj, Mapping):
+        raise TypeError(f"a post must be a JSON object, not {_shown(obj)}")
+    entities = _mapping(obj, "entities")
+    author_id = _optional_id(obj, "author_id")
     author = users.get(author_id) if author_id else None
-    created = _optional(obj, "created_at")
-    at = datetime.fromisoformat(created) if created else None
-    metrics = obj.get("public_metrics") or {}
+    metrics = _mapping(obj, "public_metrics")
     return XPost(
-        post_id=_text(obj, "id"),
-        text=_text(obj, "text"),
+        post_id=_id(obj, "id"),
+        text=_string(obj, "text"),
         author_id=author_id,
         author_username=author.username if author else None,
-        created_at=at if at is None or at.tzinfo is UTC else at.astimezone(UTC),
-        conversation_id=_optional(obj, "conversation_id"),
-        in_reply_to_user_id=_optional(obj, "in_reply_to_user_id"),
+        created_at=_created_at(obj),
+        conversation_id=_optional_id(obj, "conversation_id"),
+        in_reply_to_user_id=_optional_id(obj, "in_reply_to_user_id"),
         referenced=tuple(
-            [(_text(r, "type"), _text(r, "id")) for r in obj.get("referenced_tweets") or ()]
+            [
+                (_string(r, "type"), _id(r, "id", "referenced_tweets id"))
+                for r in _objects(obj, "referenced_tweets")
+            ]
         ),
         mentions=tuple(
-            [(_text(m, "username"), _optional(m, "id")) for m in entities.get("mentions") or ()]
+            [
+                (_string(m, "username"), _optional_id(m, "id", "entities.mentions id"))
+                for m in _objects(entities, "mentions")
+            ]
         ),
-        hashtags=tuple([_text(h, "tag") for h in entities.get("hashtags") or ()]),
-        public_metrics={k: v for k, v in metrics.items() if type(v) is int},
-        lang=_optional(obj, "lang"),
+        hashtags=tuple([_string(h, "tag") for h in _objects(entities, "hashtags")]),
+        public_metrics={k: v for k, v in metrics.items() if type(v) is int and 0 <= v <= _MAX_INT},
+        lang=_optional_string(obj, "lang"),
     )
 
 
@@ -370,3 +425,109 @@ def _optional(obj: Any, key: str) -> str | None:
     if (value := obj.get(key)) is None or isinstance(value, str):
         return value
     raise TypeError(f"{key} is not a string")
+
+
+# --- checks for page_from_json / post_from_json (plain messages, no Python internals) ----------
+
+_ID = re.compile(r"0|[1-9][0-9]{0,18}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_MAX_INT = 2**63 - 1  # SQLite's INTEGER
+_YEARS = (2006, 9998)  # X began in 2006; 9998 leaves room for date arithmetic
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
+
+
+def _id(obj: Mapping[str, Any], key: str, label: str = "") -> str:
+    value = _optional_id(obj, key, label)
+    if value is None:
+        raise ValueError(f'no "{label or key}" field')
+    return value
+
+
+def _optional_id(obj: Mapping[str, Any], key: str, label: str = "") -> str | None:
+    value = obj.get(key)
+    if value is None or (type(value) is str and _ID.fullmatch(value)):
+        return value
+    raise ValueError(
+        f"{label or key} {_shown(value)} is not an X id"
+        ' (decimal digits in a string, without spaces or leading zeros, e.g. "1900000000")'
+    )
+
+
+def _clean(text: str) -> str:
+    """Replace lone UTF-16 surrogates (not storable as UTF-8) with U+FFFD."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _string(obj: Mapping[str, Any], key: str) -> str:
+    value = _optional_string(obj, key)
+    if value is None:
+        raise ValueError(f'no "{key}" field')
+    return value
+
+
+def _optional_string(obj: Mapping[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{key} is {_shown(value)}, not a string")
+    return _clean(value)
+
+
+def _mapping(obj: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if type(value) is not dict and not isinstance(value, Mapping):
+        raise TypeError(f"{key} is {_shown(value)}, not a JSON object")
+    return value
+
+
+def _objects(obj: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    value = obj.get(key)
+    if value is None:
+        return []
+    if type(value) is not list or not all(isinstance(v, Mapping) for v in value):
+        raise TypeError(f"{key} is {_shown(value)}, not a list of JSON objects")
+    return value
+
+
+def _lenient(obj: Mapping[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _created_at(obj: Mapping[str, Any]) -> datetime | None:
+    text = _optional_string(obj, "created_at")
+    if text is None:
+        return None
+    example = "as X writes it: 2027-08-03T10:00:00.000Z"
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"created_at {_shown(text)} is not an ISO 8601 time ({example})") from None
+    if at.utcoffset() is None:
+        raise ValueError(f"created_at {_shown(text)} has no time zone ({example})")
+    try:
+        at = at if at.tzinfo is UTC else at.astimezone(UTC)
+    except OverflowError:
+        at = datetime.min.replace(tzinfo=UTC)
+    if not _YEARS[0] <= at.year <= _YEARS[1]:
+        raise ValueError(f"created_at {_shown(text)} is out of range (X began in 2006)")
+    return at
+
+
+def _shown(value: Any) -> str:
+    """A JSON value for a message: escaped (no control characters), at most 40 characters."""
+    if isinstance(value, list | Mapping):
+        return "a list" if isinstance(value, list) else "an object"
+    try:
+        text = json.dumps(value[:41] if isinstance(value, str) else value)
+    except ValueError:  # an integer too long to print
+        text = "a very long number"
+    return text if len(text) <= 40 else text[:37] + "..."

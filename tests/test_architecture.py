@@ -45,6 +45,7 @@ LAYERS: dict[str, float] = {
     "alerts": 3,
     "forecast": 3.5,
     "recess": 3.5,
+    "sandbox_reads": 1.5,
     "testing": 3.5,
     "sandbox": 3.6,  # uses testing.SandboxX (3.5)
     "sandbox_crowd": 2.5,

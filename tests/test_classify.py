@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from bot.classify import Classifier
+from bot.classify import Classifier, printable, unstorable
 from bot.legislators import Directory
 from bot.settings import PROJECT_ROOT
 from bot.x_models import XPost
@@ -93,3 +95,47 @@ def test_hashtag_and_account_mentions(
     """The campaign hashtag and our account, case-insensitive, by id or handle."""
     found = classifier.classify(post)
     assert expected == (found.has_hashtag, found.mentions_account)
+
+
+AT = datetime(2027, 8, 3, 10, tzinfo=UTC)
+NOT_AN_ID = "is not an X id (decimal digits, e.g. '1900000000')"
+SURROGATES = "its text holds lone UTF-16 surrogates (not UTF-8)"
+
+
+@pytest.mark.parametrize(
+    ("post", "expected"),
+    [
+        (XPost("1900000000000000001", "hi", created_at=AT), None),
+        (XPost("0", "hi", created_at=AT), None),
+        (XPost(" 1000", "hi", created_at=AT), f"post id ' 1000' {NOT_AN_ID}"),
+        (XPost("01001", "hi", created_at=AT), f"post id '01001' {NOT_AN_ID}"),
+        (XPost("abc", "hi", created_at=AT), f"post id 'abc' {NOT_AN_ID}"),
+        (XPost("1" * 20, "hi", created_at=AT), f"post id '{'1' * 20}' {NOT_AN_ID}"),
+        (XPost("7", "hi"), 'no "created_at": a post without its time would be in no report'),
+        (XPost("7", "a \ud800", created_at=AT), SURROGATES),
+        (XPost("7", "hi", author_username="b\udfff", created_at=AT), SURROGATES),
+        (XPost("7", "hi", created_at=AT, public_metrics={"like_count": 2**63}),
+         "like_count 9223372036854775808 is not a count from 0 to 2**63-1"),
+        (XPost("7", "hi", created_at=AT, public_metrics={"like_count": -1}),
+         "like_count -1 is not a count from 0 to 2**63-1"),
+    ],
+)  # fmt: skip
+def test_a_post_that_cannot_be_stored_says_why(post: XPost, expected: str | None) -> None:
+    """Non-canonical ids, no created_at, lone surrogates, counts beyond SQLite: refused."""
+    assert expected == unstorable(post)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Could not find tweet", "Could not find tweet"),
+        ("\x1b[2J\x1b[31mred", " [2J [31mred"),
+        ("line\r\nfake log line\ttab", "line  fake log line tab"),
+        ("\u202eevil\u202c \u2066iso\u2069 \u200f\u061c", " evil   iso    "),
+        ("nul\x00bell\x07 next\x85 \u2028\u2029", "nul bell  next    "),
+        ("é 日本 😀", "é 日本 😀"),
+    ],
+)
+def test_x_text_is_made_printable(text: str, expected: str) -> None:
+    """Control, bidirectional and line-separator characters become spaces; the rest stays."""
+    assert expected == printable(text)

@@ -149,3 +149,14 @@ def test_config_show_hides_the_report_webhook_secret_path() -> None:
     code, out, _ = run(["config", "show"], env={"REACHOUT_REPORT_WEBHOOK_URL": url})
     assert (0, False) == (code, "XXXXsecretXXXX" in out)
     assert "https://hooks.slack.com/…" in out
+
+
+def test_starting_the_cli_does_not_load_the_heavy_modules() -> None:
+    """`reachout --help` stays quick: twitter-text's tables, matplotlib and tweepy load on use."""
+    code = "import sys, bot.cli; print(sorted(m for m in {MODULES} if m in sys.modules))"
+    heavy = ["bot.twitter_text", "matplotlib", "tweepy", "apscheduler"]
+    result = subprocess.run(
+        [sys.executable, "-c", code.format(MODULES=heavy)],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, check=True, timeout=60,
+    )  # fmt: skip
+    assert "[]" == result.stdout.strip()

@@ -6,6 +6,7 @@ the sandbox backend, or the live one through real tweepy under `responses`.
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -132,4 +133,52 @@ def test_import_of_a_file_with_no_post_fails(tmp_path: Path) -> None:
     archive = tmp_path / "list.csv"
     archive.write_text("id,text\n1,hello\n", encoding="utf-8")
     code, _, err = invoke(tmp_path / "r.db", "import", str(archive))
-    assert (1, True) == (code, f"error: {archive}: no post could be read (2 unreadable" in err)
+    assert (1, True) == (code, f"error: {archive}: no post could be read (2 problems" in err)
+
+
+def test_status_prints_x_error_text_without_control_characters(tmp_path: Path) -> None:
+    """X's text with ESC sequences, CR and a bidi override is shown inert, in table and JSON."""
+    db = tmp_path / "r.db"
+    with Store.open(db) as store:
+        error = "X refused \x1b[2J\x1b[31mthis\rfaked line \u202eevil"
+        sc.finish_poll(store, "search", now=datetime.now(UTC), error=error)
+    shown = [invoke(db, "collect", "--status", *fmt)[1] for fmt in ([], ["--format", "json"])]
+    assert [[], []] == [[c for c in out if c in "\x1b\r\u202e"] for out in shown]
+    assert "last error: X refused  [2J [31mthis faked line  evil" in shown[0]
+
+
+def test_import_shows_the_first_20_problems_then_how_many_more(tmp_path: Path) -> None:
+    """25 bad lines and one good: 20 "skipped:" lines, "... and 5 more", exit 0."""
+    archive = tmp_path / "a.jsonl"
+    good = twarc2_lines()[0]
+    archive.write_text("\n".join(['{"id": "01"}'] * 25 + [good]) + "\n", encoding="utf-8")
+    code, out, err = invoke(tmp_path / "r.db", "import", str(archive))
+    lines = err.splitlines()
+    assert (0, 20, "... and 5 more") == (
+        code, sum(line.startswith("skipped: ") for line in lines), lines[-1]
+    )  # fmt: skip
+    assert "1 new, 0 already collected (updated); 25 skipped (unreadable lines or posts)" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "no post to import (the file is empty or its pages are)"),
+        (b'{"id": " 1000", "text": "x", "created_at": "2027-08-03T10:00:00Z"}\n',
+         'no post could be read: {archive}:1: not an X API v2 post: id " 1000" is not'),
+        (gzip.compress(b"{}\n"), "a gzip-compressed file, not X API v2 JSON text\n"
+                                  "hint: unzip it first (gunzip FILE), then import the file"),
+        (b"window.YTD.tweets.part0 = [\n]\n", "X's account archive (tweets.js, window.YTD...)"),
+    ],
+    ids=["empty", "only bad lines", "gzip", "account archive"],
+)  # fmt: skip
+def test_import_with_nothing_importable_exits_1_saying_why(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    """No post to import: exit 1 and one error line that says why (and, for foreign files,
+    what to do)."""
+    archive = tmp_path / "a.jsonl"
+    archive.write_bytes(content)
+    code, _, err = invoke(tmp_path / "r.db", "import", str(archive))
+    message = message.format(archive=archive)
+    assert (1, True, False) == (code, message in err, "Traceback" in err), err

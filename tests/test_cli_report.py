@@ -16,16 +16,18 @@ from bot.cli import main
 from bot.report import FILES
 from bot.settings import SECRET_NAMES
 from bot.store import Store
-from tests.report_rows import fixture_week, sql_counts, utc, week
+from tests.report_rows import RICK_SCOTT, add_post, fixture_week, sql_counts, utc, week
 
 WEBHOOK = "https://hooks.slack.com/services/T000/B000/secretpath"
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str | None]:
-    """An environment with our own empty settings file, database path and no secrets."""
+    """An environment with our own empty settings file, an empty database and no secrets."""
     settings = tmp_path / "settings.yaml"
     settings.write_text("# defaults\n", encoding="utf-8")
+    with Store.open(tmp_path / "r.db"):
+        pass
     blank: dict[str, str | None] = dict.fromkeys(SECRET_NAMES)
     return {**blank, "REACHOUT_SETTINGS": str(settings), "REACHOUT_DB": str(tmp_path / "r.db")}
 
@@ -91,29 +93,57 @@ def test_a_range_of_days(env: dict[str, str | None], tmp_path: Path) -> None:
         (["--week", "week 31"], "is not an ISO week"),
         (["--from", "2027-08-09", "--to", "2027-08-02"], "ends (2027-08-02) before it starts"),
         (["--from", "08/02/2027", "--to", "2027-08-03"], "08/02/2027"),
+        (["--from", "2025-01-01", "--to", "2027-12-31"], "a report covers at most a year"),
+        (["--from", "1900-01-01", "--to", "2100-12-31"], "1900-01-01 is outside the years"),
+        (["--week", "9999-W52"], "9999 is outside the years a report can cover (2000 to 2100)"),
+        (["--week", "0001-W01"], "0001 is outside the years"),
+        (["--from", "0001-01-01", "--to", "0001-01-07"], "0001-01-01 is outside the years"),
+        (["--from", "9999-12-25", "--to", "9999-12-31"], "9999-12-25 is outside the years"),
     ],
 )
 def test_bad_options_are_usage_errors(
     env: dict[str, str | None], tmp_path: Path, args: list[str], message: str
 ) -> None:
-    """Conflicting or malformed options exit 2 with a plain message and write nothing."""
+    """Conflicting or malformed options, more than a year of days and days outside 2000–2100
+    exit 2 with a plain message and write nothing."""
     code, _, err = invoke(env, *args, "--out", str(tmp_path / "out"))
     assert 2 == code
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
 
 
-def test_no_database_yet_gives_an_empty_report_and_creates_nothing(
+def test_no_database_yet_is_an_error_and_writes_nothing(
     env: dict[str, str | None], tmp_path: Path
 ) -> None:
-    """Before the worker ever ran: a "nothing happened yet" report, a note, no database file."""
-    code, _, err = invoke(env, "--week", "2027-W31", "--out", str(tmp_path / "out"))
+    """Before the worker ever ran (no database): exit 1 saying what to run first; no report
+    folder and no database file appear."""
+    db = tmp_path / "never.db"
+    code, out, err = invoke({**env, "REACHOUT_DB": str(db)}, "--week", "2027-W31",
+                            "--out", str(tmp_path / "out"))  # fmt: skip
+    assert (1, "") == (code, out)
+    assert f"error: no database at {db} yet" in err and "reachout run" in err
+    assert (False, False) == (db.exists(), (tmp_path / "out").exists())
+
+
+def test_a_week_in_lowercase(env: dict[str, str | None], tmp_path: Path) -> None:
+    """``--week 2027-w31`` is accepted and writes OUT/2027-W31/."""
+    code, out, _ = invoke(env, "--week", "2027-w31", "--out", str(tmp_path))
     assert 0 == code
-    assert "no database at" in err
-    assert not (tmp_path / "r.db").exists()
-    page = (tmp_path / "out" / "2027-W31" / "report.html").read_text(encoding="utf-8")
-    assert "Nothing happened yet" not in page  # the shipped calendar plans posts that week
-    assert "Collection has not run yet" in page
+    assert (tmp_path / "2027-W31" / "report.html").exists()
+    assert "2027-W31 (2 Aug – 8 Aug 2027): 0 of " in out
+
+
+def test_a_range_across_years_and_its_one_line_summary(
+    env: dict[str, str | None], tmp_path: Path
+) -> None:
+    """A range over New Year is titled with both years; counts of one are singular."""
+    store = Store.open(tmp_path / "r.db")
+    add_post(store, "9000000000000000001", utc("2027-12-31T15:00:00"), mention=True,
+             tags=[RICK_SCOTT])  # fmt: skip
+    code, out, _ = invoke(env, "--from", "2027-12-27", "--to", "2028-01-02", "--out", str(tmp_path))
+    assert 0 == code
+    assert "27 Dec 2027 – 2 Jan 2028: " in out
+    assert "1 mention, 1 hashtag post, 0 legislators' responses, 1 state or territory" in out
 
 
 def test_a_missing_calendar_is_a_plain_error(env: dict[str, str | None], tmp_path: Path) -> None:

@@ -147,3 +147,38 @@ def test_bad_ranges_are_plain_errors(tmp_path: Path, args: list[str], phrase: st
     assert phrase in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "o" / "simulation.db").exists()
+
+
+def test_out_never_empties_a_folder_simulate_did_not_make(tmp_path: Path) -> None:
+    """A folder holding other files is refused and left as it was; simulate's own is reused."""
+    (tmp_path / "reports" / "keep").mkdir(parents=True)
+    (tmp_path / "reports" / "keep" / "x.txt").write_text("precious", encoding="utf-8")
+    args = ["simulate", "--from", "2027-08-06", "--to", "2027-08-06", "--out", str(tmp_path)]
+    result = CliRunner().invoke(main, args)
+    assert (1, True) == (result.exit_code, "holds other files" in result.output)
+    assert "precious" == (tmp_path / "reports" / "keep" / "x.txt").read_text(encoding="utf-8")
+    own = tmp_path / "own"
+    for _ in range(2):  # the second run replaces the first's outputs
+        assert 0 == CliRunner().invoke(main, [*args[:-1], str(own)]).exit_code
+
+
+def test_every_request_failing_ends_in_missed_posts_not_a_hang(tmp_path: Path) -> None:
+    """At 100 % faults the run ends; no post goes out twice; what X never confirmed stays unknown.
+
+    With every account read failing too, an unknown post cannot be settled: it stays unknown
+    (looked for again whenever X answers), never re-sent blindly and never called missed.
+    """
+    result = simulate(tmp_path, REACHOUT_SIMULATION_FAULT_PERCENT="100")
+    states = {str(s) for (s,) in sql(tmp_path, "SELECT DISTINCT state FROM ledger")}
+    assert states <= {"missed", "posted", "unknown"} and "posted" not in states
+    texts = [post.text for post in result.outbox]
+    assert len(texts) == len(set(texts))
+    assert [("sandbox",)] == sql(tmp_path, "SELECT value FROM state WHERE name = 'backend'")
+
+
+def test_years_outside_2000_to_2100_are_refused(tmp_path: Path) -> None:
+    """An impossible range is a plain error before anything is written."""
+    args = ["simulate", "--from", "9999-12-31", "--to", "9999-12-31", "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, args)
+    assert (1, True) == (result.exit_code, "outside 2000-2100" in result.output)
+    assert not (tmp_path / "o").exists()

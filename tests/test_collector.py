@@ -306,3 +306,33 @@ def test_a_failed_search_does_not_touch_the_mentions_cursor(world: World) -> Non
     mentions, search, _ = world.collector.cycle(world.now)
     assert (None, True) == (mentions.error, search.error is not None)
     assert sc.get_cursor(world.store, "mentions").last_success_at == world.now
+
+
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [
+        ({"public_metrics": {"like_count": 2**63}}, "like_count 9223372036854775808 is not a"),
+        ({"text": "lone \ud800 surrogate"}, "its text holds lone UTF-16 surrogates"),
+        ({"post_id": "0"}, None),  # "0" + an id: a leading zero
+    ],
+    ids=["metric beyond SQLite", "lone surrogate", "leading zero"],
+)
+def test_a_post_that_cannot_be_stored_is_skipped_and_recorded_never_raised(
+    world: World, bad: dict[str, Any], why: str | None
+) -> None:
+    """Whatever made the post (here the sandbox, fed directly): the poll completes, the
+    others are stored, the cursor moves to the newest stored post, the problem is recorded."""
+    older = world.mention(3)
+    fields = {"post_id": "0" + world.x.new_id()} if "post_id" in bad else bad
+    odd = XPost(**{"post_id": world.x.new_id(), "text": f"@{ME} hi", "created_at": world.now,
+                   **fields})  # fmt: skip
+    world.x.feed_mentions(odd)
+    newer = world.mention(0)
+    result = world.collector.poll_mentions(world.now)
+    [(_, _, detail)] = sc.recent_errors(world.store)
+    assert (None, 2, newer.post_id) == (
+        result.error, world.count(), sc.get_cursor(world.store, "mentions").since_id
+    )  # fmt: skip
+    assert sc.get_post(world.store, older.post_id) is not None
+    assert detail.startswith("Unreadable post: ")
+    assert (why or "is not an X id") in detail

@@ -252,7 +252,7 @@ def test_partial_errors_in_a_200_are_recorded_not_fatal(world: World) -> None:
     """The transcribed partial-errors body: its post is stored, its error kept."""
     examples = json.loads((FIXTURES / "x-api" / "x-api-error-bodies.json").read_text("utf-8"))
     body = next(e for e in examples["examples"] if e["name"] == "partial_errors_200")["body"]
-    world.store.query("t", "SELECT 1")
+    body["data"][0]["created_at"] = "2027-08-02T12:00:00.000Z"  # polls ask for it; X sends it
     with responses.RequestsMock() as mock:
         mock.get(MENTIONS_URL, json=body)
         result = world.collector.poll_mentions(world.now)
@@ -295,3 +295,73 @@ def test_a_search_cursor_older_than_7_days_is_not_sent(world: World) -> None:
     assert (None, "2027-08-04T13:02:00Z", 1) == (
         query.get("since_id"), query.get("start_time"), result.new_posts
     )  # fmt: skip
+
+
+def test_bad_posts_in_a_polled_page_are_skipped_recorded_and_the_cursor_moves(
+    world: World,
+) -> None:
+    """A page with a bad id, a year-1 date, a 2**63 like count and a lone surrogate: the
+    poll completes, stores what it can (cleaned), records the rest, and moves the cursor."""
+    good = world.post(5)
+    huge = world.post(4, metrics={"like_count": 2**63})
+    surrogate = world.post(3, "lone \ud800 @TweepyDev")
+    bad_id = dict(world.post(2), id="abc<script>")
+    bad_date = dict(world.post(1), created_at="0001-01-01T00:00:00+01:00")
+    data = [bad_date, bad_id, surrogate, huge, good][::-1]  # newest first, as X sends them
+    body = {"data": data, "includes": {"users": [{"id": SUPPORTER, "username": "fan",
+                                                  "name": "Fan"}]}}  # fmt: skip
+    with responses.RequestsMock() as mock:
+        mock.get(MENTIONS_URL, json=body)
+        result = world.collector.poll_mentions(world.now)
+    stored = sc.get_post(world.store, surrogate["id"])
+    huge_row = sc.get_post(world.store, huge["id"])
+    errors = [detail for _, _, detail in sc.recent_errors(world.store)]
+    assert (None, sorted([good["id"], huge["id"], surrogate["id"]])) == (
+        result.error, sorted(world.row_ids())
+    )  # fmt: skip
+    assert ("lone \ufffd @TweepyDev", None) == (
+        stored.text if stored else None, huge_row.like_count if huge_row else "missing"
+    )  # fmt: skip
+    assert surrogate["id"] == sc.get_cursor(world.store, "mentions").since_id
+    assert [True, True] == [
+        any(f"Unreadable post: post {n} of the page" in e for e in errors) for n in (4, 5)
+    ]
+
+
+def test_a_body_nested_too_deeply_fails_the_poll_and_the_cycle_goes_on(world: World) -> None:
+    """JSON 5,000 deep (RecursionError in any JSON parser): recorded as X failing the
+    mentions poll, never raised; search and metrics still run."""
+    with responses.RequestsMock() as mock:
+        mock.get(MENTIONS_URL, body="[" * 5000 + "]" * 5000, content_type="application/json")
+        mock.get(SEARCH_URL, json={"meta": {"result_count": 0}})
+        results = world.collector.cycle(world.now)
+    assert [True, False, False] == [r.error is not None for r in results]
+    assert "with a body reachout cannot read" in (results[0].error or "")
+    assert results[0].error == sc.get_cursor(world.store, "mentions").last_error
+
+
+@pytest.mark.parametrize(("source", "pages"), [("mentions", 8), ("search", 100)])
+def test_endless_new_pagination_tokens_stop_the_poll(world: World, source: str, pages: int) -> None:
+    """X sending a new next_token with every page: the poll stops after 8 pages (mentions)
+    or 100 (search), records why, and a gap only where posts can be missing (a first
+    mentions poll has no start to measure from: no zero-length gap)."""
+    served: list[int] = []
+
+    def endless(request: Any) -> tuple[int, dict[str, str], str]:
+        served.append(1)
+        post = world.post(len(served), "#RecessReachOut @TweepyDev")
+        meta = {"result_count": 1, "next_token": f"t{len(served)}"}
+        return 200, {}, json.dumps({"data": [post], "meta": meta})
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, MENTIONS_URL if source == "mentions" else SEARCH_URL,
+                          callback=endless)  # fmt: skip
+        poll = (
+            world.collector.poll_mentions if source == "mentions" else world.collector.poll_search
+        )
+        result = poll(world.now)
+    [(_, _, detail)] = sc.recent_errors(world.store)
+    gaps = [(g.reason, g.start_at < g.end_at) for g in sc.gaps(world.store)]
+    assert (pages, pages, None) == (result.requests, sc.count_posts(world.store), result.error)
+    assert f"stopped after {pages} pages: X kept sending pagination tokens" == detail
+    assert ([] if source == "mentions" else [("pagination", True)]) == gaps

@@ -769,6 +769,40 @@ def test_the_resolve_job_and_a_retry_settling_one_unknown_post_together_both_end
     assert (1, 1, "posted") == (len(world.x.posts), world.sends(), world.row(post).state)
 
 
+def test_a_send_the_resolve_job_settles_meanwhile_ends_posted(
+    make_world: Callable[..., World],
+) -> None:
+    """A retry whose send outlasts the stale-send time: the resolve job takes the claim for a
+    dead worker's, finds the post and records it; the send then reports it posted instead of
+    failing on posted → posted (seen in the soak of tests/test_reliability.py)."""
+    posters: list[Poster] = []  # the resolve job's poster: the same one, in another thread
+
+    class SlowSend:
+        def __init__(self, sandbox: SandboxX) -> None:
+            self.sandbox = sandbox
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.sandbox, name)
+
+        def create_post(self, text: str) -> PostResult:
+            result = self.sandbox.create_post(text)
+            if posters:  # meanwhile, 10 and 11 minutes after the claim: stale, then found
+                poster = posters.pop()
+                poster.resolve_unknown(now=at(11))
+                assert [("posted", ID0, None)] == [
+                    brief(o) for o in poster.resolve_unknown(now=at(12))
+                ]
+            return result
+
+    world = make_world(wrap=SlowSend)
+    post = planned()
+    world.x.script("server_error")  # the first send: 503, nothing stored
+    world.due(post)
+    posters.append(world.poster)
+    assert ("posted", ID0, None) == brief(world.due(post, minutes=1))
+    assert (1, 2, "posted") == (len(world.x.posts), world.sends(), world.row(post).state)
+
+
 def test_the_account_check_pages_back_past_a_page_of_later_posts(
     make_world: Callable[..., World],
 ) -> None:

@@ -327,8 +327,7 @@ OURS = {
     "edit_history_tweet_ids": [FOUND_ID],
 }
 OWN_POSTS_QUERY = {  # what the adapter asks: from the first claim minus the 5-min lookback
-    "start_time": "2027-08-02T13:25:00Z",  # ... to the last attempt plus it, at most now
-    "end_time": "2027-08-02T13:31:00Z",
+    "start_time": "2027-08-02T13:25:00Z",
     "max_results": "100",
     "expansions": "author_id",
     "tweet.fields": TWEET_FIELDS,

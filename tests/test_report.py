@@ -33,7 +33,7 @@ from bot.report import (
 )
 from bot.report_data import iter_collected
 from bot.report_model import CollectedPost, LegislatorTally, Metrics, ReportData, Response
-from bot.report_period import Period, parse_week
+from bot.report_period import Period, between, parse_week
 from bot.store import Store
 from tests.conftest import PROJECT_ROOT
 from tests.report_rows import (
@@ -287,7 +287,10 @@ def test_hostile_text_is_inert_in_csv(store: Store, reports: Path) -> None:
         ("-1", "'-1"),
         ("@x", "'@x"),
         ("\t=1", "'\t=1"),
-        ("\r=1", "'=1"),  # the CR is removed (a control character), the = still caught
+        ("\r=1", "'\n=1"),  # the CR becomes a line break, the = is still caught
+        ("\r\n =1", "'\n =1"),
+        ("\n@x", "'\n@x"),
+        ("line2\rline3", "line2\nline3"),  # a line break, not two lines run together
         ("  =1", "'  =1"),
         ("＝1+1", "'＝1+1"),
         ("a=1", "a=1"),
@@ -401,6 +404,89 @@ def test_a_failure_mid_write_leaves_the_old_report_and_no_debris(
     with pytest.raises(ReportError) as caught:
         write_report(data, blocker, collected=[])
     assert "reports_dir" in caught.value.hint
+
+
+def test_a_failed_replace_puts_the_old_report_back(
+    store: Store, reports: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the new folder cannot take the old one's place (the last rename fails), the old
+    report is put back as it was and no hidden folder is left."""
+    data = build(store, week(), fixture_week(store), AFTER_WEEK)
+    folder = write(store, data, reports)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    rename = Path.rename
+
+    def failing(self: Path, target: Any) -> Path:
+        if ".partial-" in self.name:
+            raise OSError(28, "No space left on device")
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", failing)
+    with pytest.raises(ReportError, match="No space left"):
+        write(store, data, reports)
+    monkeypatch.undo()
+    assert [folder] == list(reports.iterdir())
+    assert before == {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_replacing_a_report_leaves_no_old_copy(store: Store, reports: Path) -> None:
+    """Writing a week again replaces its folder whole and removes the old copy's backup."""
+    write(store, build(store, week(), [], AFTER_WEEK), reports)
+    folder = write(store, build(store, week(), fixture_week(store), AFTER_WEEK), reports)
+    assert [folder] == list(reports.iterdir())  # no .<week>.old-* nor .partial-* folder
+    assert "Nothing happened yet" not in (folder / "summary.md").read_text(encoding="utf-8")
+
+
+# --- long periods, wording -------------------------------------------------------------------
+
+
+def test_a_year_is_shown_per_month(store: Store, reports: Path) -> None:
+    """A year's report has one chart bar group and one table row per calendar month (not
+    366), and the months' counts add up to the year's."""
+    fixture_week(store)
+    year = between(date(2027, 1, 1), date(2027, 12, 31), NEW_YORK)
+    data = build(store, year, [], AFTER_WEEK)
+    page = (write(store, data, reports) / "report.html").read_text(encoding="utf-8")
+    mentions = attributes(page, "day-mentions")
+    assert [f"2027-{m:02d}-01" for m in range(1, 13)] == list(mentions)
+    assert data.totals.mentions == sum(int(n) for n in mentions.values()) > 0
+    august = between(date(2027, 8, 1), date(2027, 8, 31), NEW_YORK)
+    assert (
+        str(sql_counts(store, august.start_at, august.end_at, "-4 hours")["mentions"])
+        == (mentions["2027-08-01"])
+    )
+    assert 'alt="Mentions and hashtag posts per month"' in page
+    assert "<td>Aug 2027</td>" in page
+
+
+def test_one_is_singular_and_states_include_territories(store: Store, reports: Path) -> None:
+    """One tag, one state, one like read "1 tag", "1 state or territory", "1 like"; several
+    read in the plural; DC's delegate counts as a state or territory reached."""
+    norton = "N000147"  # Eleanor Holmes Norton, DC's delegate
+    add_post(store, "7000000000000000001", utc("2027-08-03T15:00:00"), tags=[norton])
+    data = build(store, week(), [], AFTER_WEEK)
+    summary = summary_markdown(data)
+    assert "Legislators tagged: 1 (1 tag) in 1 state or territory" in summary
+    page = (write(store, data, reports) / "report.html").read_text(encoding="utf-8")
+    assert "Posts by 1 distinct account (" in page
+    assert "States and territories reached: 1" in page
+    assert "<td>states and territories reached</td>" in page
+    assert "1 states" not in summary + page and "1 tags" not in summary + page
+    add_post(store, "7000000000000000002", utc("2027-08-04T15:00:00"), author="bob",
+             tags=[norton, RICK_SCOTT])  # fmt: skip
+    summary = summary_markdown(build(store, week(), [], AFTER_WEEK))
+    assert "Legislators tagged: 2 (3 tags) in 2 states and territories" in summary
+
+
+def test_imported_posts_without_a_poll_are_not_called_zero(store: Store) -> None:
+    """Posts from an import with no poll of X ever run: the note says where the counts come
+    from instead of calling them zero because nobody looked."""
+    for n in range(3):
+        add_post(store, f"800000000000000000{n}", utc("2027-08-03T15:00:00"), author=f"a{n}")
+    complete, notes = completeness_notes(build(store, week(), [], AFTER_WEEK))
+    assert not complete
+    assert any("the 3 posts counted here came from an import" in note for note in notes), notes
+    assert not [note for note in notes if "nobody looked" in note]
 
 
 # --- the weekly job --------------------------------------------------------------------------

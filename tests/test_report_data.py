@@ -13,7 +13,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.report_data import iter_collected
-from bot.report_period import between, clean_text, parse_week, post_url, week_of
+from bot.report_model import DayCount, group_days
+from bot.report_period import (
+    Period,
+    between,
+    check_limits,
+    clean_text,
+    parse_week,
+    post_url,
+    week_of,
+)
 from bot.settings import Budget, Prices
 from bot.store import Store
 from tests.report_rows import (
@@ -278,6 +287,7 @@ def test_iter_collected_reads_every_post_once_in_order_across_pages(store: Store
         ("nul\x00here", None, "nulhere"),
         ("lone \ud800 surrogate \udfff", None, "lone  surrogate "),
         ("tab\tand\nnewline\r\n", None, "tab\tand\nnewline\n"),
+        ("line1\r\nline2\rline3\r\rline5", None, "line1\nline2\nline3\n\nline5"),
         ("bell\x07 esc\x1b[31m", None, "bell esc[31m"),
         ("x" * 20, 10, "x" * 9 + "…"),
         (None, None, ""),
@@ -285,7 +295,8 @@ def test_iter_collected_reads_every_post_once_in_order_across_pages(store: Store
     ],
 )
 def test_clean_text(text: str | None, limit: int | None, expected: str) -> None:
-    """Bidi controls, control characters (not tab/newline), NUL and lone surrogates go."""
+    """Bidi controls, control characters (not tab/newline), NUL and lone surrogates go;
+    CRLF and a lone CR become a newline (a line break, not two lines run together)."""
     assert expected == clean_text(text, limit)
 
 
@@ -349,3 +360,102 @@ def test_periods_previous_and_ranges() -> None:
     assert datetime(2027, 8, 2, 4, tzinfo=UTC) == span.start_at
     with pytest.raises(ValueError, match="ends"):
         between(date(2027, 8, 2), date(2027, 8, 1), NEW_YORK)
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [("2027-w31", date(2027, 8, 2)), (" 2026-w53", date(2026, 12, 28))],
+)
+def test_parse_week_takes_a_lowercase_w(text: str, first: date) -> None:
+    """``2027-w31`` is the same week as ``2027-W31``, labelled (and foldered) in capitals."""
+    period = parse_week(text, NEW_YORK)
+    assert (first, text.strip().upper()) == (period.first_day, period.label)
+
+
+@pytest.mark.parametrize(
+    ("period", "title"),
+    [
+        (week_of(date(2027, 8, 5), NEW_YORK), "2027-W31 (2 Aug – 8 Aug 2027)"),
+        (week_of(date(2026, 12, 30), NEW_YORK), "2026-W53 (28 Dec 2026 – 3 Jan 2027)"),
+        (between(date(2027, 8, 2), date(2027, 8, 15), NEW_YORK), "2 Aug – 15 Aug 2027"),
+        (between(date(2025, 1, 1), date(2027, 12, 31), NEW_YORK), "1 Jan 2025 – 31 Dec 2027"),
+        (between(date(2027, 12, 31), date(2028, 1, 1), NEW_YORK), "31 Dec 2027 – 1 Jan 2028"),
+    ],
+)
+def test_a_title_names_both_years_when_they_differ(period: Period, title: str) -> None:
+    """The title shows the year once when both ends share it, else each end's own year."""
+    assert title == period.title
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "message"),
+    [
+        (date(2025, 1, 1), date(2027, 12, 31), "at most a year (366 days); 2025-01-01 to "
+         "2027-12-31 is 1,095 days: split it"),
+        (date(1900, 1, 1), date(2100, 12, 31), "1900-01-01 is outside the years"),
+        (date(1, 1, 1), date(1, 1, 7), "0001-01-01 is outside the years a report can cover "
+         "(2000 to 2100)"),
+        (date(9999, 12, 25), date(9999, 12, 31), "9999-12-25 is outside the years"),
+        (date(2100, 12, 31), date(2101, 1, 1), "2101-01-01 is outside the years"),
+        (date(2027, 1, 1), date(2028, 1, 2), "2027-01-01 to 2028-01-02 is 367 days"),
+    ],
+)  # fmt: skip
+def test_check_limits_refuses(first: date, last: date, message: str) -> None:
+    """More than a year of days, or a day outside 2000–2100, is a ValueError saying so."""
+    with pytest.raises(ValueError) as caught:
+        check_limits(between(first, last, NEW_YORK))
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        (date(2028, 1, 1), date(2028, 12, 31)),  # a leap year: 366 days
+        (date(2027, 1, 1), date(2028, 1, 1)),  # 366 days
+        (date(2000, 1, 1), date(2000, 1, 7)),
+        (date(2100, 12, 25), date(2100, 12, 31)),
+    ],
+)
+def test_check_limits_accepts_up_to_a_year_from_2000_to_2100(first: date, last: date) -> None:
+    """A year of days (366) and the first and last days of 2000–2100 are reportable, and so
+    is the period before them (the report's comparison)."""
+    period = between(first, last, NEW_YORK)
+    assert period == check_limits(period)
+    assert period.previous().end_at == period.start_at
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("9999-W52", r"9999 is outside the years a report can cover \(2000 to 2100\)"),
+        ("0001-W01", "0001 is outside the years"),
+        ("1999-W52", "1999 is outside the years"),
+        ("2101-W01", "2101 is outside the years"),
+    ],
+)
+def test_parse_week_refuses_years_outside_2000_to_2100(text: str, message: str) -> None:
+    """A week of a year no report can cover is a ValueError, not an overflow later on."""
+    with pytest.raises(ValueError, match=message):
+        parse_week(text, NEW_YORK)
+
+
+def test_a_long_period_is_grouped_per_week_then_per_month() -> None:
+    """Up to 60 days show per day, up to 182 per ISO week (cut at the period's ends), longer
+    per calendar month; every day is counted in exactly one group, in order."""
+    for days, unit, groups in ((60, "day", 60), (61, "week", 9), (182, "week", 26),
+                               (183, "month", 6), (366, "month", 13)):  # fmt: skip
+        first = date(2027, 8, 2)  # a Monday
+        counts = [DayCount(first + timedelta(days=n), n, n % 3, n % 5, n % 7 == 0)
+                  for n in range(days)]  # fmt: skip
+        spans = group_days(counts)
+        assert (unit, groups) == (spans[0].unit, len(spans)), days
+        assert (first, counts[-1].day) == (spans[0].first_day, spans[-1].last_day)
+        assert [(s.last_day + timedelta(days=1)) for s in spans[:-1]] == [
+            s.first_day for s in spans[1:]
+        ]
+        for name in ("collected", "mentions", "hashtag_posts", "responses"):
+            assert sum(getattr(d, name) for d in counts) == sum(getattr(s, name) for s in spans)
+    week = group_days([DayCount(first + timedelta(days=n), 0, 0, 0, 0) for n in range(70)])
+    assert ("2 Aug – 8 Aug", "4 Oct – 10 Oct") == (week[0].label, week[-1].label)
+    month = group_days([DayCount(first + timedelta(days=n), 0, 0, 0, 0) for n in range(200)])
+    assert ("Aug 2027", "Feb 2028") == (month[0].label, month[-1].label)

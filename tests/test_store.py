@@ -576,3 +576,16 @@ def test_named_state_is_set_replaced_and_deleted(store: Store) -> None:
     assert "1790000000000000002" == store.get_state("since_id:mentions")
     store.set_state("since_id:mentions", None, at(2))
     assert None is store.get_state("since_id:mentions")
+
+
+def test_another_programs_sqlite_database_is_refused_and_left_as_it_was(db_path: Path) -> None:
+    """Tables but no schema_migrations: StoreError with a hint, no table added, no WAL."""
+    db_path.parent.mkdir()
+    sql(db_path, "CREATE TABLE contacts (name TEXT)")
+    with pytest.raises(StoreError) as caught:
+        Store.open(db_path)
+    assert "this is not a reachout database: check REACHOUT_DB" in caught.value.hint
+    assert ([("contacts",)], [("delete",)]) == (
+        sql(db_path, "SELECT name FROM sqlite_master"),
+        sql(db_path, "PRAGMA journal_mode"),
+    )

@@ -133,3 +133,23 @@ def test_an_unknown_gap_reason_is_refused(store: Store) -> None:
     """The report reads reasons from a fixed list (bot.store_schema)."""
     with pytest.raises(ValueError, match="gap reason"):
         sc.finish_poll(store, "search", now=T0, gaps=[sc.Gap("search", T0, T0, "weather")])
+
+
+def test_an_import_never_makes_a_collected_post_older(store: Store) -> None:
+    """An older archive of a polled post: text, tags and classification stay; each metric
+    keeps the larger count; a metric only the archive has is filled in."""
+    newer = XPost("1", "fresh @SenRickScott", created_at=T0,
+                  public_metrics={"like_count": 100, "retweet_count": 50})  # fmt: skip
+    metrics = {"like_count": 5, "retweet_count": 0, "reply_count": 7}
+    older = XPost("1", "old", author_id="9", created_at=T0, public_metrics=metrics)
+    polled = Classified(newer, has_hashtag=True, tagged_bioguide_ids=("S001217",))
+    sc.save_posts(store, [polled], via="mentions", now=T0, request=MENTIONS)
+    saved = sc.import_posts(store, [[Classified(older, tagged_bioguide_ids=("C001075",))]],
+                            now=T0 + timedelta(days=1))  # fmt: skip
+    row = sc.get_post(store, "1")
+    assert row is not None
+    assert (0, 1) == (saved.new, saved.updated)
+    assert ("fresh @SenRickScott", ("S001217",), True, "9", True) == (
+        row.text, row.tagged_bioguide_ids, row.has_hashtag, row.author_id, row.via_import
+    )  # fmt: skip
+    assert (100, 50, 7) == (row.like_count, row.retweet_count, row.reply_count)
