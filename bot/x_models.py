@@ -91,7 +91,8 @@ class Page:
         next_token: ``meta.next_token``: pass it as ``pagination_token`` for the next page;
             None on the last page.
         result_count: ``meta.result_count``, else the number of posts.
-        errors: partial errors X sent with the 200 (e.g. an id not found), as X sent them.
+        errors: partial errors X sent with the 200 (e.g. an id not found), as X sent them,
+            and an ``Unreadable post`` entry for each post left out (see `page_from_json`).
     """
 
     posts: tuple[XPost, ...] = ()
