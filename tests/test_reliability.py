@@ -49,6 +49,13 @@ pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
 LEASE = "1"
 
 
+SLACK_SECONDS = 4.0
+"""Scheduling slack for time bounds on a shared 2-core CI machine (a busy machine delays ticks).
+
+The SIGTERM bound stays below the fake X's 10 s answer, so it still shows the read timeout cut
+the wait short; the takeover bound is one lease, its renewal check and this slack."""
+
+
 @pytest.fixture
 def figures(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
     """A dict a test fills with its figures; appended to $RELIABILITY_FIGURES."""
@@ -182,7 +189,7 @@ def test_the_standby_takes_over_within_the_lease_when_the_leader_is_killed(
         code, _ = standby.terminate(30)
     assert 0 == code, standby.stderr()
     assert "started as standby" in before and "state=posted" not in before
-    assert took <= lease + lease / 3 + 1.0, took
+    assert took <= lease + lease / 3 + SLACK_SECONDS, took
     assert {"posted"} == {row.state for row in rows.values()}
     assert Counter(planned) == fake.created == fake.attempts
     assert {row.x_post_id for row in rows.values()} == {p["id"] for p in fake.own_posts}
@@ -226,7 +233,7 @@ def test_sigterm_during_an_in_flight_post_drains_and_exits_0(
         final = wait_for(lambda: settled(db, 1), 30, "the post settled")
         after.terminate(30)
     assert 0 == code, worker.stderr()
-    assert took <= min(delay_seconds, 1 + 3) + 2.0, took
+    assert took <= min(delay_seconds, 1 + 3) + SLACK_SECONDS, took
     assert "stop requested (SIGTERM): shutting down" in worker.stderr()
     assert "Traceback" not in worker.stderr()
     assert [state] == [row.state for row in rows.values()]
