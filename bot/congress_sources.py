@@ -394,7 +394,9 @@ def update(
             kept = next(
                 (c for c in mine if (c.years[0] == year if year else c.source == source)), None
             )
-            capture, note = _read(source, kept, now, timeouts, parse_senate, f"Senate {year or ''}")
+            label, future = f"Senate {year or ''}", year > this_year
+            capture, note = _read(source, kept, now, timeouts, parse_senate, label,
+                                  unpublished_ok=future)  # fmt: skip
             if capture and years and capture.years[0] not in years:
                 asked = ", ".join(map(str, years))
                 held = f"the Senate's {capture.years[0]} schedule"
@@ -413,16 +415,23 @@ def _read(
     timeouts: tuple[float, float],
     parse: Any,
     what: str,
+    *,
+    unpublished_ok: bool = False,
 ) -> tuple[Capture | None, str]:
-    """Read one source; return (its capture, or None when unchanged or not published; a note)."""
+    """Read one source; return (its capture, or None when unchanged or not published; a note).
+
+    A 404 means "not published yet" only for a year still to come (``unpublished_ok``); for
+    the House feed, this year's or a past year's schedule it is an error (a wrong URL).
+    """
     what = what.strip()
     same = kept is not None and kept.source == source
     if is_url(source):
         got = download(source, timeouts=timeouts, etag=kept.etag if same and kept else "",
                        last_modified=kept.last_modified if same and kept else "")  # fmt: skip
         if got.status == "missing":
-            if what == "House":
-                raise DataError(f"{source}: the server answered 404 Not Found", _FEED_HINT)
+            if not unpublished_ok:
+                hint = _FEED_HINT if what == "House" else "check the Senate URL (and its {year})"
+                raise DataError(f"{source}: the server answered 404 Not Found", hint)
             return None, f"{what}: not published yet ({source} answered 404 Not Found)"
         if got.status == "unchanged" and kept is not None:
             return None, f"{what}: unchanged since {kept.captured_at:%Y-%m-%d %H:%M} UTC ({source})"

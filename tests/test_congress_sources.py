@@ -235,6 +235,15 @@ def test_a_year_not_yet_published_is_a_note_not_an_error() -> None:
 
 
 @responses.activate
+def test_a_404_for_this_year_is_an_error_not_unpublished() -> None:
+    """This year's Senate schedule always exists: a 404 for it means a wrong URL (e.g. a typo)."""
+    responses.add(responses.GET, SENATE_URL.format(year=2026), status=404)
+    with pytest.raises(DataError, match="404") as caught:
+        update(None, house=None, senate=SENATE_URL, now=READ_AT)
+    assert "check the Senate URL" in str(caught.value.hint)
+
+
+@responses.activate
 def test_a_second_update_uses_conditional_gets_and_changes_nothing() -> None:
     """The validators of the first download go out again; 304 answers leave all as it was."""
     fixture_responses()
