@@ -176,9 +176,13 @@ def run_command(
         return Snapshot(loaded.calendar, loaded.plan.posts, loaded.directory)
 
     in_force = [load_snapshot()]  # the calendar in force: replaced when an edit loads
+    first_load = [True]  # the worker's first load (at start) is the one just made
 
     def load_posts() -> tuple[PlannedPost, ...]:
-        in_force[0] = load_snapshot()
+        if first_load[0]:
+            first_load[0] = False
+        else:
+            in_force[0] = load_snapshot()
         return tuple(in_force[0].posts)
 
     if account is None:  # the sandbox: an in-process X posting as the calendar's account

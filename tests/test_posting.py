@@ -385,11 +385,8 @@ def test_the_account_check_undoes_x_escapes_and_tco_links(make_world: Callable[.
     assert [("posted", ID0, None)] == [brief(o) for o in world.resolve(minutes=1)]
 
 
-def test_a_worker_that_died_mid_send_leaves_a_row_that_becomes_unknown(world: World) -> None:
-    """A sending row is left alone while its worker may still be waiting for X; once stale
-    (10 minutes) it is unknown, the account is checked (after the settle wait, counted from
-    then): X had it, so it is posted."""
-    post = planned()
+def died_mid_send(world: World, post: PlannedPost) -> None:
+    """A worker claimed ``post`` at T0, its post reached X, and it died before recording it."""
     world.store.claim(
         post.key,
         now=T0,
@@ -399,7 +396,15 @@ def test_a_worker_that_died_mid_send_leaves_a_row_that_becomes_unknown(world: Wo
         target_group="FL",
         text=TEXT,
     )
-    world.x.create_post(TEXT)  # the dead worker's post reached X
+    world.x.create_post(TEXT)
+
+
+def test_a_worker_that_died_mid_send_leaves_a_row_that_becomes_unknown(world: World) -> None:
+    """A sending row is left alone while its worker may still be waiting for X; once stale
+    (10 minutes) it is unknown, the account is checked (after the settle wait, counted from
+    then): X had it, so it is posted."""
+    post = planned()
+    died_mid_send(world, post)
     assert ("sending", None, at(10)) == brief(world.due(post, minutes=1))
     assert [] == world.resolve(minutes=5)
     assert [("unknown", None, at(10) + SETTLE)] == [brief(o) for o in world.resolve(minutes=10)]
@@ -811,16 +816,7 @@ def test_the_account_check_pages_back_past_a_page_of_later_posts(
     missed (the soak in tests/test_reliability.py found a one-page check missing it)."""
     world = make_world(Caps(posts_per_day=1000, posts_per_15_minutes=1000, min_spacing_minutes=0))
     post = planned()
-    world.store.claim(
-        post.key,
-        now=T0,
-        item_id=post.post_id,
-        scheduled_at=post.at_utc,
-        late_ok_seconds=1800,
-        target_group="FL",
-        text=TEXT,
-    )
-    world.x.create_post(TEXT)  # the dead worker's post reached X
+    died_mid_send(world, post)
     for n in range(150):  # one every 30 minutes: within X's 100 posts per 15 minutes
         later = planned(f"later-{n}", when=at(30 * (n + 1)), text=f"{TEXT} ({n})")
         assert "posted" == world.due(later, minutes=30 * (n + 1)).state
